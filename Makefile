@@ -22,7 +22,7 @@ export PYTHONHASHSEED ?= 0
 export MPLBACKEND ?= Agg
 
 STAMP := $(VENV)/.installed
-PIP := $(BIN)/python -m pip --disable-pip-version-check --progress-bar off
+INSTALL := $(BIN)/python -m pip install -q --disable-pip-version-check --progress-bar off
 
 .PHONY: help venv lab test test-unit test-notebooks check execute clean distclean
 
@@ -34,10 +34,10 @@ venv: $(STAMP)  ## create the pinned virtual environment (torch 2.13.0 CPU first
 $(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "Installing the pinned environment into $(VENV) (first time: a few minutes, ~3 GB)..."
-	$(PIP) install -q torch==2.13.0
-	$(PIP) install -q -r requirements.txt
-	$(PIP) install -q --no-deps -r requirements-nodeps.txt
-	$(PIP) install -q --no-deps --no-build-isolation -e .
+	$(INSTALL) torch==2.13.0
+	$(INSTALL) -r requirements.txt
+	$(INSTALL) --no-deps -r requirements-nodeps.txt
+	$(INSTALL) --no-deps --no-build-isolation -e .
 	$(BIN)/python -c "import torch; assert torch.__version__.startswith('2.13.0'), torch.__version__; assert not torch.cuda.is_available() or True"
 	@touch $@
 

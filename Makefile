@@ -24,21 +24,21 @@ export MPLBACKEND ?= Agg
 STAMP := $(VENV)/.installed
 INSTALL := $(BIN)/python -m pip install -q --disable-pip-version-check --progress-bar off
 
-.PHONY: help venv lab test test-unit test-notebooks check execute clean distclean
+.PHONY: help venv lab test test-unit test-notebooks check execute lock clean distclean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
 
 venv: $(STAMP)  ## create the pinned virtual environment (torch 2.13.0 CPU first)
 
-$(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
+$(STAMP): requirements.txt requirements-nodeps.txt constraints.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "Installing the pinned environment into $(VENV) (first time: a few minutes, ~3 GB)..."
 	$(INSTALL) torch==2.13.0
-	$(INSTALL) -r requirements.txt
+	$(INSTALL) -r requirements.txt -c constraints.txt
 	$(INSTALL) --no-deps -r requirements-nodeps.txt
 	$(INSTALL) --no-deps --no-build-isolation -e .
-	$(BIN)/python -c "import torch; assert torch.__version__.startswith('2.13.0'), torch.__version__; assert not torch.cuda.is_available() or True"
+	$(BIN)/python -c "import torch; assert torch.__version__.startswith('2.13.0'), f'torch {torch.__version__} is not the pinned 2.13.0'"
 	@touch $@
 
 lab: $(STAMP)  ## open JupyterLab on the lessons (no browser; copy the printed URL with its token)
@@ -64,6 +64,10 @@ execute: $(STAMP)  ## re-run every notebook top to bottom from a fresh kernel an
 		echo "== $$nb"; \
 		$(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=600 "$$nb" || exit 1; \
 	done
+
+lock: $(STAMP)  ## rewrite constraints.txt from the current environment (after changing requirements.txt)
+	{ sed -n '1,3p' constraints.txt; $(BIN)/python -m pip freeze --exclude-editable | sed 's/^torch==2.13.0+cpu$$/torch==2.13.0/'; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
 
 clean:  ## remove generated state (databases, extracted and fine-tuned models, caches); keeps your notebooks
 	rm -rf generated .pytest_cache

@@ -45,3 +45,14 @@ def test_ci_runs_make_test_and_the_readme_shows_the_two_commands():
         assert f"\n{target}" in makefile
     readme = (ROOT / "README.md").read_text()
     assert readme.index("make lab") < readme.index("##") and readme.index("make test") < readme.index("##")
+
+
+def test_constraints_agree_with_requirements():
+    """constraints.txt pins the whole environment; it must hold every direct pin at the same version."""
+    locked = {}
+    for line in _requirements("constraints.txt"):
+        name, _, version = line.partition("==")
+        locked[name.lower().replace("_", "-")] = version
+    for line in _requirements() + _requirements("requirements-nodeps.txt"):
+        name, _, version = line.partition("==")
+        assert locked.get(name.lower().replace("_", "-")) == version, f"{name}: requirements {version}, constraints {locked.get(name.lower())}"

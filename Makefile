@@ -22,6 +22,8 @@ export PYTHONHASHSEED ?= 0
 export MPLBACKEND ?= Agg
 
 STAMP := $(VENV)/.installed
+# Jupyter refuses to run as root unless told; containers and workshop VMs often are root.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 INSTALL := $(BIN)/python -m pip install -q --disable-pip-version-check --progress-bar off
 
 .PHONY: help venv lab test test-unit test-notebooks check execute lock clean distclean
@@ -42,7 +44,7 @@ $(STAMP): requirements.txt requirements-nodeps.txt constraints.txt pyproject.tom
 	@touch $@
 
 lab: $(STAMP)  ## open JupyterLab on the lessons (no browser; copy the printed URL with its token)
-	$(BIN)/jupyter lab --no-browser --ip 127.0.0.1 --port $(PORT) --ServerApp.root_dir=$(CURDIR) \
+	$(BIN)/jupyter lab --no-browser --ip 127.0.0.1 --port $(PORT) --ServerApp.root_dir=$(CURDIR) $(ALLOW_ROOT) \
 		--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
 
 test: $(STAMP)  ## unit tests + every notebook under nbval (strict), offline

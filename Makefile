@@ -19,7 +19,6 @@ export HF_DATASETS_OFFLINE ?= 1
 export HF_HUB_DISABLE_PROGRESS_BARS ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 export PYTHONHASHSEED ?= 0
-export MPLBACKEND ?= Agg
 
 STAMP := $(VENV)/.installed
 # Jupyter refuses to run as root unless told; containers and workshop VMs often are root.

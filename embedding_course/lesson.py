@@ -40,7 +40,19 @@ def setup(seed: int = 42, threads: int | None = None) -> None:
         torch.set_num_threads(threads or min(2, os.cpu_count() or 1))
     except ImportError:
         pass
+    _inline_figures()
     use_course_style()
     pd.set_option("display.precision", 3)
     pd.set_option("display.max_colwidth", 80)
     pd.set_option("display.width", 120)
+
+
+def _inline_figures() -> None:
+    """Draw figures inline in a notebook even when MPLBACKEND (e.g. Agg) is set in the environment."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None and type(shell).__name__ == "ZMQInteractiveShell":
+        shell.run_line_magic("matplotlib", "inline")

@@ -21,11 +21,19 @@ export TOKENIZERS_PARALLELISM ?= false
 export PYTHONHASHSEED ?= 0
 
 STAMP := $(VENV)/.installed
+# A wheelhouse (see `make wheelhouse`) makes every install work with no network at all.
+WHEELHOUSE ?= wheelhouse
+ifneq ($(wildcard $(WHEELHOUSE)/SHA256SUMS),)
+  FROM_WHEELHOUSE := --no-index --find-links $(abspath $(WHEELHOUSE))
+endif
+# For `make wheelhouse` off this machine: where a CPU-only torch wheel comes from
+# (on Linux, PyPI's torch pulls CUDA; use TORCH_INDEX=https://download.pytorch.org/whl/cpu).
+TORCH_INDEX ?=
 # Jupyter refuses to run as root unless told; containers and workshop VMs often are root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
-INSTALL := $(BIN)/python -m pip install -q --disable-pip-version-check --progress-bar off
+INSTALL := $(BIN)/python -m pip install -q --disable-pip-version-check --progress-bar off $(FROM_WHEELHOUSE)
 
-.PHONY: help venv lab test test-unit test-notebooks check execute lock clean distclean
+.PHONY: help venv lab test test-unit test-notebooks test-workshop browser check execute wheelhouse lock clean distclean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -35,6 +43,10 @@ venv: $(STAMP)  ## create the pinned virtual environment (torch 2.13.0 CPU first
 $(STAMP): requirements.txt requirements-nodeps.txt constraints.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "Installing the pinned environment into $(VENV) (first time: a few minutes, ~3 GB)..."
+	@if [ -n "$(FROM_WHEELHOUSE)" ]; then \
+		echo "Installing from the wheelhouse $(WHEELHOUSE)/ only: no network needed. Verifying its checksums..."; \
+		(cd $(WHEELHOUSE) && sha256sum --check --quiet SHA256SUMS) || { echo "The wheelhouse is damaged: rebuild it with make wheelhouse"; exit 1; }; \
+	fi
 	$(INSTALL) torch==2.13.0
 	$(INSTALL) -r requirements.txt -c constraints.txt
 	$(INSTALL) --no-deps -r requirements-nodeps.txt
@@ -47,15 +59,21 @@ lab: $(STAMP)  ## open JupyterLab on the lessons (no browser; copy the printed U
 		--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
 
 test: $(STAMP)  ## unit tests + every notebook under nbval (strict), offline
-	$(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env \
+	$(BIN)/python -m pytest tests notebooks --ignore=tests/workshop --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 600 -p no:cacheprovider
 
 test-unit: $(STAMP)  ## only the unit tests of the package
-	$(BIN)/python -m pytest tests -p no:cacheprovider
+	$(BIN)/python -m pytest tests --ignore=tests/workshop -p no:cacheprovider
 
 test-notebooks: $(STAMP)  ## only the notebooks, under nbval
 	$(BIN)/python -m pytest notebooks --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 600 -p no:cacheprovider
+
+test-workshop: wheelhouse $(STAMP) browser  ## workshop day: offline install from the wheelhouse; make lab in a real browser
+	$(BIN)/python -m pytest tests/workshop -p no:cacheprovider -rA
+
+browser:  ## install Debian's chromium for the browser test (needs root and apt)
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
 check: $(STAMP)  ## environment check: versions, models (with checksums) and data sets found
 	$(BIN)/python -m embedding_course.check
@@ -65,6 +83,15 @@ execute: $(STAMP)  ## re-run every notebook top to bottom from a fresh kernel an
 		echo "== $$nb"; \
 		$(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=600 "$$nb" || exit 1; \
 	done
+
+wheelhouse:  ## download every wheel the course needs into wheelhouse/ (for offline and workshop installs)
+	mkdir -p $(WHEELHOUSE)
+	$(PYTHON) -m pip download -q --progress-bar off -d $(WHEELHOUSE) $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX)) torch==2.13.0
+	$(PYTHON) -m pip download -q --progress-bar off -d $(WHEELHOUSE) -r requirements.txt -c constraints.txt setuptools wheel pip
+	$(PYTHON) -m pip download -q --progress-bar off -d $(WHEELHOUSE) --no-deps -r requirements-nodeps.txt
+	cp docs/wheelhouse-README.md $(WHEELHOUSE)/README.md
+	cd $(WHEELHOUSE) && ls | grep -E '\.(whl|tar\.gz|zip)$$' | xargs sha256sum > SHA256SUMS
+	@echo "Wheelhouse ready: $$(ls $(WHEELHOUSE)/*.whl | wc -l) wheels, $$(du -sh $(WHEELHOUSE) | cut -f1). Copy the folder next to the course and run make lab."
 
 lock: $(STAMP)  ## rewrite constraints.txt from the current environment (after changing requirements.txt)
 	{ sed -n '1,3p' constraints.txt; $(BIN)/python -m pip freeze --exclude-editable | sed 's/^torch==2.13.0+cpu$$/torch==2.13.0/'; } > constraints.txt.new

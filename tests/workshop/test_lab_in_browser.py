@@ -1,0 +1,86 @@
+"""`make lab` for real: a headless Chromium opens JupyterLab with the token, runs lesson 00's
+environment check, and the test reads the check's output from the page."""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from .conftest import ROOT, free_port, no_network_env
+
+LESSON = "notebooks/00_start_here.ipynb"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def quiet_lab_settings(folder: Path) -> Path:
+    """JupyterLab settings for a test: no news pop-up, no update check, and no autosave (the lesson stays as stored)."""
+    settings = {
+        "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False},
+        "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
+    }
+    for name, values in settings.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
+    return folder
+
+
+def wait_for_url(log: Path, seconds: float = 120) -> str:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        found = re.search(r"(http://127\.0\.0\.1:\d+/lab\S*\?token=\w+)", log.read_text(errors="replace"))
+        if found:
+            return found.group(1)
+        time.sleep(1)
+    raise AssertionError("make lab printed no URL with a token:\n" + log.read_text(errors="replace")[-3000:])
+
+
+def test_make_lab_runs_the_environment_check_in_a_browser(tmp_path, chromium):
+    from playwright.sync_api import sync_playwright
+
+    port, log = free_port(), tmp_path / "lab.log"
+    stored = (ROOT / LESSON).read_bytes()
+    config = tmp_path / "config"  # lets the test drive JupyterLab's commands from the page
+    config.mkdir()
+    (config / "jupyter_lab_config.json").write_text(json.dumps({"LabApp": {"expose_app_in_browser": True}}))
+    env = no_network_env(JUPYTERLAB_SETTINGS_DIR=str(quiet_lab_settings(tmp_path / "settings")),
+                         JUPYTER_CONFIG_DIR=str(config))
+    server = subprocess.Popen(["make", "lab", f"PORT={port}"], cwd=ROOT, env=env, stdout=open(log, "w"),
+                              stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        url = wait_for_url(log)
+        assert url.startswith(f"http://127.0.0.1:{port}/lab/tree/{LESSON}?token=")
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(url)
+            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
+            # Clear the stored outputs, so what we read below can only come from this run.
+            page.evaluate("window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
+            assert "checks passed" not in page.inner_text(".jp-Notebook")
+            page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('.jp-OutputArea-output')].some(o => o.innerText.includes('checks passed'))",
+                timeout=180_000)
+            check_cell = page.locator(".jp-CodeCell", has_text="check.check_environment()").first
+            check_cell.scroll_into_view_if_needed()
+            table = check_cell.locator(".jp-OutputArea-output").inner_text()
+            summary = page.locator(".jp-CodeCell", has_text="checks passed").first.locator(".jp-OutputArea-output").inner_text()
+            screenshots = ROOT / "generated" / "screenshots"
+            screenshots.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(screenshots / "make-lab-lesson-00.png"))
+            errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count()
+            browser.close()
+        assert table.count("verified") == 6, table
+        assert "False" not in table and "STS benchmark" in table
+        assert errors == 0
+        assert re.search(r"\d+ checks passed", summary), summary
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)  # stop the server (and make) by process id
+        server.wait(timeout=30)
+    assert (ROOT / LESSON).read_bytes() == stored, "the browser session must not change the stored lesson"

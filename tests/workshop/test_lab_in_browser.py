@@ -21,12 +21,18 @@ def quiet_lab_settings(folder: Path) -> Path:
     settings = {
         "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False},
         "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
+        # Render every cell (JupyterLab 4 otherwise renders only the cells in view).
+        "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
     }
     for name, values in settings.items():
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values))
     return folder
+
+
+def run_command(page, command: str) -> None:
+    page.evaluate(f"() => {{ window.jupyterapp.commands.execute('{command}'); }}")
 
 
 def wait_for_url(log: Path, seconds: float = 120) -> str:
@@ -58,12 +64,13 @@ def test_make_lab_runs_the_environment_check_in_a_browser(tmp_path, chromium):
             browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(url)
-            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
-            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
-            # Clear the stored outputs, so what we read below can only come from this run.
-            page.evaluate("window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
-            assert "checks passed" not in page.inner_text(".jp-Notebook")
-            page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+            page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=90_000)
+            page.wait_for_selector(".jp-StatusBar-Widget:has-text('| Idle')", timeout=120_000)  # the kernel is up
+            # Clear the stored outputs, so what we read below can only come from this run. The commands are
+            # started, not awaited: their promises settle on JupyterLab's schedule, not the test's.
+            run_command(page, "notebook:clear-all-cell-outputs")
+            page.wait_for_function("() => document.querySelectorAll('.jp-OutputArea-output').length === 0", timeout=30_000)
+            run_command(page, "notebook:run-all-cells")
             page.wait_for_function(
                 "() => [...document.querySelectorAll('.jp-OutputArea-output')].some(o => o.innerText.includes('checks passed'))",
                 timeout=180_000)

@@ -18,6 +18,7 @@ import csv
 import json
 import os
 import pickle
+import re
 import zlib
 from pathlib import Path
 
@@ -121,17 +122,34 @@ def restricted_unpickle(payload: bytes):
     return _RestrictedUnpickler(io.BytesIO(payload), encoding="latin-1").load()
 
 
-def newsgroups():
+_EMAIL = re.compile(r"\S+@\S+")
+
+
+def clean_newsgroup_post(post: str) -> str:
+    """A post without what gives its label away: the header (it names the newsgroup), the signature,
+    quoted lines, "In article ... writes:" lines and e-mail addresses."""
+    body = post.partition("\n\n")[2]  # everything after the header block
+    body = re.split(r"^-- ?$", body, flags=re.M)[0]  # a signature starts at a "-- " line
+    lines = [line for line in body.splitlines()
+             if not line.lstrip().startswith((">", "|", "In article"))
+             and not any(marker in line for marker in ("writes:", "wrote:", "Newsgroups:"))]
+    return _EMAIL.sub(" ", "\n".join(lines))
+
+
+def newsgroups(clean: bool = False):
     """200 posts from two newsgroups (alt.atheism, sci.space): columns text, label.
 
-    gensim ships them as a zlib-compressed Python-2 pickle of an old scikit-learn Bunch; it is
+    Raw posts start with a header that names their newsgroup, so a model can read the label off
+    it: pass ``clean=True`` to strip headers, signatures and quotes (:func:`clean_newsgroup_post`).
+    gensim ships the posts as a zlib-compressed Python-2 pickle of an old scikit-learn Bunch; it is
     read with a restricted unpickler that refuses anything but the classes that file needs.
     """
     import pandas as pd
 
     bunch = restricted_unpickle(zlib.decompress(gensim_path("mini_newsgroup").read_bytes()))
     names = list(bunch["target_names"])
-    return pd.DataFrame({"text": list(bunch["data"]), "label": [names[t] for t in bunch["target"]]})
+    texts = [clean_newsgroup_post(t) if clean else t for t in bunch["data"]]
+    return pd.DataFrame({"text": texts, "label": [names[t] for t in bunch["target"]]})
 
 
 def word_similarity(name: str = "wordsim353"):

@@ -26,6 +26,15 @@ def test_lee_background_polarity_newsgroups():
     assert news["text"].str.len().min() > 0
 
 
+def test_clean_newsgroups_no_longer_name_their_group():
+    raw, clean = data.newsgroups(), data.newsgroups(clean=True)
+    assert all(label in text.partition("\n\n")[0] for label, text in zip(raw["label"], raw["text"]))
+    assert not clean["text"].str.contains("Newsgroups:|^Path:", regex=True).any()
+    names_own_group = [label in text for label, text in zip(clean["label"], clean["text"])]
+    assert sum(names_own_group) < 0.1 * len(clean)  # only where the body itself talks about the group
+    assert (clean["label"] == raw["label"]).all() and clean["text"].str.len().median() > 300
+
+
 def test_word_similarity_sets():
     assert len(data.word_similarity("wordsim353")) == 353
     simlex = data.word_similarity("simlex999")

@@ -1,0 +1,109 @@
+"""The course's cross-encoder: real training (a few steps on real pairs), atomic save, reload, cache reuse.
+
+Training here is deliberately tiny (2 steps): these tests check the mechanics (what is saved, what is
+loaded, when the cache is reused), not the quality; lesson 03 measures the quality of the full recipe.
+"""
+
+import json
+
+import numpy as np
+import pytest
+
+from embedding_course import cross_encoder, data
+from embedding_course.paths import generated_dir
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    """An empty generated/ folder for this test only."""
+    monkeypatch.setenv("EMBEDDING_COURSE_CACHE", str(tmp_path / "generated"))
+    return tmp_path / "generated"
+
+
+@pytest.fixture(scope="module")
+def tiny_pairs():
+    """8 real labelled pairs from the course's own data (paraphrases near 1, unrelated near 0)."""
+    pairs = data.course_pairs()
+    chosen = pairs[pairs["kind"].isin(["paraphrase", "unrelated"])].groupby("kind").head(4)
+    return list(zip(chosen["sentence1"], chosen["sentence2"], chosen["score"]))
+
+
+QUERIES = [("A man is playing a guitar.", "Someone plays the guitar."),
+           ("A man is playing a guitar.", "The stock market fell sharply today."),
+           ("Cats sleep a lot.", "Cats spend much of the day asleep.")]
+
+
+def test_train_saves_a_model_that_loads_and_scores_the_same(cache, tiny_pairs):
+    folder = generated_dir("cross-encoder") / "tiny"
+    model = cross_encoder.train_cross_encoder(tiny_pairs, folder, batch_size=4, show_progress=False)
+    assert model.train_seconds > 0
+    assert (folder / "model.safetensors").exists() and (folder / cross_encoder.RECIPE_FILE).exists()
+    assert not [p for p in folder.parent.iterdir() if ".partial" in p.name or ".old" in p.name]  # no leftovers
+
+    recipe = cross_encoder.saved_recipe(folder)
+    assert recipe.train_pairs == 8 and recipe.batch_size == 4 and recipe.name == "tiny"
+
+    loaded = cross_encoder.load(folder)
+    scores = loaded.predict(QUERIES)
+    assert scores.shape == (3,) and np.isfinite(scores).all()
+    assert ((scores > 0) & (scores < 1)).all()  # one output through a sigmoid
+    np.testing.assert_allclose(scores, model.predict(QUERIES), atol=1e-5)
+
+
+def test_frozen_word_embeddings_do_not_move_but_the_layers_do(cache, tiny_pairs):
+    base = cross_encoder.new_cross_encoder()
+    trained = cross_encoder.train_cross_encoder(tiny_pairs, batch_size=4, lr=1e-3, show_progress=False)
+    words = lambda m: m.model.get_input_embeddings().weight.detach().numpy()  # noqa: E731
+    head = lambda m: m.model.bert.encoder.layer[-1].output.dense.weight.detach().numpy()  # noqa: E731
+    np.testing.assert_array_equal(words(base), words(trained))
+    assert np.abs(head(base) - head(trained)).max() > 1e-4
+
+
+def test_load_or_train_reuses_a_complete_model_and_retrains_when_the_recipe_changes(cache, stsb_required):
+    recipe = cross_encoder.Recipe(name="tiny-stsb", train_pairs=8, batch_size=4)
+    first = cross_encoder.load_or_train(recipe)
+    assert hasattr(first, "train_seconds")  # trained
+    recipe_file = cross_encoder.model_dir(recipe) / cross_encoder.RECIPE_FILE
+    written = recipe_file.stat().st_mtime_ns
+
+    second = cross_encoder.load_or_train(recipe)
+    assert not hasattr(second, "train_seconds")  # loaded, not trained
+    assert recipe_file.stat().st_mtime_ns == written
+    np.testing.assert_allclose(second.predict(QUERIES), first.predict(QUERIES), atol=1e-5)
+
+    changed = cross_encoder.Recipe(name="tiny-stsb", train_pairs=8, batch_size=4, seed=7)
+    third = cross_encoder.load_or_train(changed)
+    assert hasattr(third, "train_seconds")  # same folder, other recipe: trained again and replaced
+    assert cross_encoder.saved_recipe(cross_encoder.model_dir(recipe)) == changed
+    assert json.loads(recipe_file.read_text())["recipe"]["seed"] == 7
+
+
+def test_an_interrupted_save_is_not_taken_for_a_model(cache, tiny_pairs):
+    folder = cross_encoder.model_dir(cross_encoder.Recipe(name="broken"))
+    model = cross_encoder.new_cross_encoder()
+    model.save_pretrained(str(folder))  # weights there, but no recipe file: as if the save had stopped
+    assert cross_encoder.saved_recipe(folder) is None
+    with pytest.raises(FileNotFoundError, match="no complete cross-encoder"):
+        cross_encoder.load(folder)
+
+
+def test_stsb_training_pairs_are_labelled_score_over_5(stsb_required):
+    pairs = cross_encoder.stsb_training_pairs(50)
+    train = data.stsb("train").head(50)
+    assert len(pairs) == 50
+    assert pairs[0] == (train["sentence1"][0], train["sentence2"][0], train["score"][0] / 5)
+    assert all(0 <= label <= 1 for _, _, label in pairs)
+
+
+@pytest.mark.parametrize("pairs, error", [([], ValueError), ([("a", "b", 3.0)], ValueError),
+                                          ([("a", "b")], TypeError), ([("a", 2, 0.5)], TypeError)])
+def test_bad_training_pairs_are_refused_with_a_message(pairs, error):
+    with pytest.raises(error, match="train_pairs"):
+        cross_encoder.train_cross_encoder(pairs, show_progress=False)
+
+
+def test_recipe_of_the_course_matches_the_lesson():
+    recipe = cross_encoder.STSB_2500
+    assert recipe.train_pairs == 2500 and recipe.base_model == "all-MiniLM-L6-v2"
+    assert set(recipe.hyperparameters()) == {"base_model", "epochs", "lr", "batch_size", "max_length",
+                                             "freeze_word_embeddings", "seed"}

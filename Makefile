@@ -33,7 +33,7 @@ TORCH_INDEX ?=
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 INSTALL := $(BIN)/python -m pip install -q --disable-pip-version-check --progress-bar off $(FROM_WHEELHOUSE)
 
-.PHONY: help venv lab test test-unit test-notebooks test-workshop browser check execute wheelhouse lock clean distclean
+.PHONY: help venv lab test test-unit test-notebooks test-workshop browser site test-site check execute wheelhouse lock clean distclean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -59,11 +59,11 @@ lab: $(STAMP)  ## open JupyterLab on the lessons (no browser; copy the printed U
 		--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
 
 test: $(STAMP)  ## unit tests + every notebook under nbval (strict), offline
-	$(BIN)/python -m pytest tests notebooks --ignore=tests/workshop --nbval --nbval-current-env \
+	$(BIN)/python -m pytest tests notebooks --ignore=tests/workshop --ignore=tests/site --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 600 -p no:cacheprovider
 
 test-unit: $(STAMP)  ## only the unit tests of the package
-	$(BIN)/python -m pytest tests --ignore=tests/workshop -p no:cacheprovider
+	$(BIN)/python -m pytest tests --ignore=tests/workshop --ignore=tests/site -p no:cacheprovider
 
 test-notebooks: $(STAMP)  ## only the notebooks, under nbval
 	$(BIN)/python -m pytest notebooks --nbval --nbval-current-env \
@@ -74,6 +74,12 @@ test-workshop: wheelhouse $(STAMP) browser  ## workshop day: offline install fro
 
 browser:  ## install Debian's chromium for the browser test (needs root and apt)
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+site: $(STAMP)  ## render the executed lessons and docs/ to a static HTML site in site/ (offline; runs no notebook)
+	$(BIN)/python tools/build_site.py --out site
+
+test-site: site browser  ## build the site, then open every page in headless chromium: titles, figures, no errors, links
+	$(BIN)/python -m pytest tests/site -p no:cacheprovider -rA
 
 check: $(STAMP)  ## environment check: versions, models (with checksums) and data sets found
 	$(BIN)/python -m embedding_course.check
@@ -98,7 +104,7 @@ lock: $(STAMP)  ## rewrite constraints.txt from the current environment (after c
 	mv constraints.txt.new constraints.txt
 
 clean:  ## remove generated state (databases, extracted and fine-tuned models, caches); keeps your notebooks
-	rm -rf generated .pytest_cache
+	rm -rf generated site .pytest_cache
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean  ## also remove the virtual environment

@@ -23,3 +23,14 @@ def stsb_required():
         if os.environ.get("CI"):
             pytest.fail(f"CI must find the STS benchmark: STSB_DIR={os.environ.get('STSB_DIR')!r}")
         pytest.skip("STS benchmark not available: set STSB_DIR to run these tests")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's chromium, which the browser tests (site, workshop) drive through playwright."""
+    import shutil
+
+    path = shutil.which("chromium")
+    if path is None:
+        pytest.fail("Debian's chromium is not installed: `apt-get install chromium` (`make browser` does).")
+    return path

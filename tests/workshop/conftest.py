@@ -1,7 +1,6 @@
 """Workshop-day tests: slow, run by `make test-workshop` (not by `make test`)."""
 
 import os
-import shutil
 import socket
 import subprocess
 from pathlib import Path
@@ -38,13 +37,6 @@ def wheelhouse() -> Path:
         pytest.fail(f"No wheelhouse at {path}: run `make wheelhouse` first (make test-workshop does).")
     return path
 
-
-@pytest.fixture(scope="session")
-def chromium() -> str:
-    path = shutil.which("chromium")
-    if path is None:
-        pytest.fail("Debian's chromium is not installed: `apt-get install chromium` (make test-workshop does).")
-    return path
 
 
 def clone_course(target: Path) -> Path:

@@ -46,6 +46,21 @@ class Recipe:
     freeze_word_embeddings: bool = True
     seed: int = 42
 
+    def __post_init__(self):
+        # Checked here, before anything is trained or saved: epochs=0 would save an untrained model,
+        # and a name like "../x" would put it outside generated/cross-encoder.
+        if not isinstance(self.name, str) or not self.name or self.name.startswith(".") or any(c in self.name for c in "/\\"):
+            raise ValueError(f"Recipe name {self.name!r} must be a plain folder name (letters, digits, '-'), "
+                             "e.g. 'minilm-stsb-2500': the model is saved in generated/cross-encoder/<name>")
+        for field in ("train_pairs", "epochs", "batch_size", "max_length"):
+            value = getattr(self, field)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"Recipe {field} must be a whole number of at least 1, not {value!r}")
+        if isinstance(self.lr, bool) or not isinstance(self.lr, (int, float)) or not 0 < self.lr < 1:
+            raise ValueError(f"Recipe lr must be a learning rate between 0 and 1 (the course uses 1e-4), not {self.lr!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
+            raise ValueError(f"Recipe seed must be a whole number from 0 to 2**32 - 1, not {self.seed!r}")
+
     def hyperparameters(self) -> dict:
         """The keyword arguments of :func:`train_cross_encoder` this recipe fixes."""
         return {k: v for k, v in asdict(self).items() if k not in ("name", "train_pairs")}
@@ -64,6 +79,9 @@ def stsb_training_pairs(n: int = 2500) -> list[tuple[str, str, float]]:
     """
     from .data import stsb
 
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        # head(-5) would return all but the last 5 pairs, without a word
+        raise ValueError(f"n must be a whole number of pairs of at least 1 (the course uses 2500), not {n!r}")
     train = stsb("train")
     if n > len(train):
         raise ValueError(f"STS-B train has {len(train)} pairs, fewer than the {n} asked for")
@@ -73,16 +91,25 @@ def stsb_training_pairs(n: int = 2500) -> list[tuple[str, str, float]]:
 
 def model_dir(recipe: Recipe = STSB_2500) -> Path:
     """Where the model of ``recipe`` is saved (the folder may not exist yet)."""
+    if not isinstance(recipe, Recipe):
+        raise TypeError(f"recipe must be a cross_encoder.Recipe (e.g. cross_encoder.STSB_2500), not {type(recipe).__name__}")
     return generated_dir("cross-encoder") / recipe.name
 
 
 def _check_pairs(train_pairs) -> list[tuple[str, str, float]]:
+    if train_pairs is None or isinstance(train_pairs, str):
+        raise TypeError(f"train_pairs must be a list of (text_a, text_b, label) triples, not {type(train_pairs).__name__}")
     pairs = [tuple(p) for p in train_pairs]
     if not pairs:
         raise ValueError("train_pairs is empty: pass (text_a, text_b, label) triples")
     for k, pair in enumerate(pairs):
         if len(pair) != 3 or not isinstance(pair[0], str) or not isinstance(pair[1], str):
             raise TypeError(f"train_pairs[{k}] must be (text_a: str, text_b: str, label: float), got {pair!r}")
+        try:
+            float(pair[2])
+        except (TypeError, ValueError):
+            raise TypeError(f"train_pairs[{k}] has label {pair[2]!r}: labels must be numbers in [0, 1] "
+                            "(e.g. score / 5)") from None
         if not 0.0 <= float(pair[2]) <= 1.0:
             raise ValueError(f"train_pairs[{k}] has label {pair[2]}: labels must lie in [0, 1] (e.g. score / 5)")
     return [(a, b, float(label)) for a, b, label in pairs]
@@ -112,10 +139,19 @@ def new_cross_encoder(base_model: str = "all-MiniLM-L6-v2", max_length: int = 64
 
     from .models import _quiet_loading, model_path
 
+    path = model_path(base_model)  # checks the weights' SHA-256 before anything reads them
+    if not (path / "config.json").is_file():
+        raise ValueError(f"{base_model} is not a transformer: a cross-encoder starts from all-MiniLM-L6-v2 "
+                         "or all-mpnet-base-v2")
+    # MPNet's table has 514 rows for 512 tokens (two are offsets), so 512 is the bound for both models.
+    positions = min(512, json.loads((path / "config.json").read_text(encoding="utf-8")).get("max_position_embeddings", 512))
+    if isinstance(max_length, bool) or not isinstance(max_length, int) or not 1 <= max_length <= positions:
+        # Longer than the position table, a long pair would fail deep in torch ("index out of range in self").
+        raise ValueError(f"max_length must be a whole number of tokens from 1 to {positions} (what {base_model} "
+                         f"has positions for; the course uses 64), not {max_length!r}")
     with _quiet_loading(), _quiet_logs():
         # The loaders warn that the head is new ("MISSING ... newly initialized"): that is the point here.
-        return CrossEncoder(str(model_path(base_model)), num_labels=1, max_length=max_length,
-                            device="cpu", local_files_only=True)
+        return CrossEncoder(str(path), num_labels=1, max_length=max_length, device="cpu", local_files_only=True)
 
 
 def _release_freed_memory() -> None:
@@ -166,19 +202,24 @@ def train_cross_encoder(train_pairs: Sequence[tuple[str, str, float]], output_di
     The time spent in training is stored on the model as ``model.train_seconds``. The folder is
     written atomically, with a :data:`RECIPE_FILE` that records ``recipe`` (or the arguments).
     """
+    pairs = _check_pairs(train_pairs)
+    given = {"base_model": base_model, "epochs": epochs, "lr": lr, "batch_size": batch_size, "max_length": max_length,
+             "freeze_word_embeddings": freeze_word_embeddings, "seed": seed}
+    if recipe is None:
+        # Made now, so that its checks run before the imports, loading and training (epochs=0 would save
+        # an untrained model; a folder name starting with "." is refused before, not after, training).
+        name = Path(output_dir).name if output_dir is not None else Recipe.name
+        planned = Recipe(name=name, train_pairs=len(pairs), **given)
+    if recipe is not None and (recipe.hyperparameters() != given or recipe.train_pairs != len(pairs)):
+        raise ValueError(f"the arguments {given} (and {len(pairs)} pairs) differ from {recipe}: "
+                         "the saved recipe would not describe the model")
+
     from datasets import Dataset
     from sentence_transformers.cross_encoder import CrossEncoderTrainer, CrossEncoderTrainingArguments
     from sentence_transformers.cross_encoder.losses import BinaryCrossEntropyLoss
     from transformers import PrinterCallback
 
     from .lesson import seed_everything
-
-    pairs = _check_pairs(train_pairs)
-    given = {"base_model": base_model, "epochs": epochs, "lr": lr, "batch_size": batch_size, "max_length": max_length,
-             "freeze_word_embeddings": freeze_word_embeddings, "seed": seed}
-    if recipe is not None and (recipe.hyperparameters() != given or recipe.train_pairs != len(pairs)):
-        raise ValueError(f"the arguments {given} (and {len(pairs)} pairs) differ from {recipe}: "
-                         "the saved recipe would not describe the model")
     seed_everything(seed)  # the new head's initial weights come from torch's global generator
     model = new_cross_encoder(base_model, max_length)
     if freeze_word_embeddings:
@@ -201,11 +242,7 @@ def train_cross_encoder(train_pairs: Sequence[tuple[str, str, float]], output_di
         model.train_seconds = time.perf_counter() - start
     model.model.eval()
     if output_dir is not None:
-        if recipe is None:
-            recipe = Recipe(name=Path(output_dir).name, base_model=base_model, train_pairs=len(pairs), epochs=epochs,
-                            lr=lr, batch_size=batch_size, max_length=max_length,
-                            freeze_word_embeddings=freeze_word_embeddings, seed=seed)
-        save(model, output_dir, recipe)
+        save(model, output_dir, recipe if recipe is not None else planned)
     return model
 
 
@@ -214,6 +251,12 @@ def save(model, output_dir: str | Path, recipe: Recipe) -> Path:
 
     The recipe file is written last, so a folder without it is an interrupted save, never a model.
     """
+    if not callable(getattr(model, "save_pretrained", None)):
+        raise TypeError(f"model must be a CrossEncoder (from train_cross_encoder or load), not {type(model).__name__}: "
+                        "nothing was written")
+    if not isinstance(recipe, Recipe):
+        raise TypeError(f"recipe must be a cross_encoder.Recipe that describes the model, not {type(recipe).__name__}: "
+                        "nothing was written")
     target = Path(output_dir)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.parent / f".{target.name}.partial-{os.getpid()}"

@@ -14,6 +14,9 @@ def seed_everything(seed: int = 42) -> None:
     """Seed Python, NumPy and PyTorch so that a re-run gives the same numbers."""
     import numpy as np
 
+    # NumPy takes only whole numbers in [0, 2**32); checked here so the message says so in plain words.
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
+        raise ValueError(f"seed must be a whole number from 0 to 2**32 - 1 (e.g. 42), not {seed!r}")
     random.seed(seed)
     np.random.seed(seed)
     try:
@@ -32,6 +35,8 @@ def setup(seed: int = 42, threads: int | None = None) -> None:
 
     from .plotting import use_course_style
 
+    if threads is not None:
+        check_threads(threads)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     seed_everything(seed)
     try:
@@ -45,6 +50,23 @@ def setup(seed: int = 42, threads: int | None = None) -> None:
     pd.set_option("display.precision", 3)
     pd.set_option("display.max_colwidth", 80)
     pd.set_option("display.width", 120)
+
+
+def check_threads(threads: int) -> int:
+    """Check a thread count for PyTorch or ONNX Runtime: a whole number from 1 to 4 x this machine's cores.
+
+    Far too many threads is not just slow: ``torch.set_num_threads(100_000)`` makes the next
+    matrix product crash the process (a segmentation fault, measured with torch 2.13), and an
+    ONNX Runtime session with 100,000 threads hangs while it starts them.
+
+    >>> check_threads(2)
+    2
+    """
+    limit = 4 * (os.cpu_count() or 1)
+    if isinstance(threads, bool) or not isinstance(threads, int) or not 1 <= threads <= limit:
+        raise ValueError(f"threads must be a whole number from 1 to {limit} (4 x the {os.cpu_count()} CPU cores "
+                         f"here), not {threads!r}: use 1 for steady timings or {os.cpu_count()} to use every core")
+    return threads
 
 
 def _inline_figures() -> None:

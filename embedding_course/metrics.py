@@ -14,17 +14,54 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 
+def _numbers(values, name: str, finite: bool = True, dtype=None) -> np.ndarray:
+    """``values`` as a numeric array (of ``dtype``; by default float32 stays float32), with a clear error
+    for None, text, ragged rows and (if ``finite``) NaN/inf."""
+    if values is None:
+        raise TypeError(f"{name} is None: pass an array (or list) of numbers")
+    try:
+        array = np.asarray(values, dtype=dtype)
+        if array.dtype.kind not in "biuf":
+            array = array.astype(float)
+    except (TypeError, ValueError):  # text, None inside, or rows of different lengths
+        raise ValueError(f"{name} must hold numbers only, in rows of equal length (got {type(values).__name__} "
+                         f"{str(values)[:60]}): embed or score the texts first") from None
+    if finite and not np.isfinite(array).all():
+        rows = np.flatnonzero(~np.isfinite(array.reshape(len(array), -1)).all(axis=1)) if array.ndim else [0]
+        raise ValueError(f"{name} contains NaN or infinite values (rows {', '.join(map(str, rows[:10]))}): "
+                         "they usually come from an empty text or a zero vector; fix or drop those rows")
+    return array
+
+
+def _matrix(vectors, name: str, dtype=None):
+    """A 2-D table of finite numbers, one vector per row (scipy sparse matrices pass, with their values checked)."""
+    from scipy import sparse
+
+    if sparse.issparse(vectors):
+        if not np.isfinite(vectors.data).all():
+            raise ValueError(f"{name} contains NaN or infinite values: fix or drop those rows")
+        return vectors
+    array = _numbers(vectors, name, dtype=dtype)
+    if array.ndim != 2 or array.shape[0] == 0:
+        hint = " (one vector? wrap it in a list: [vector])" if array.ndim == 1 else ""
+        raise ValueError(f"{name} must be a 2-D array with one vector per row, got shape {array.shape}{hint}")
+    return array
+
+
 def correlations(predicted, human) -> dict[str, float]:
     """Pearson and Spearman correlation between predicted and human scores, rounded to 3 digits."""
     from scipy.stats import pearsonr, spearmanr
 
-    predicted, human = np.asarray(predicted, dtype=float), np.asarray(human, dtype=float)
+    predicted, human = _numbers(predicted, "predicted", False, float), _numbers(human, "human", False, float)
     if predicted.shape != human.shape or predicted.ndim != 1:
         raise ValueError(f"need two 1-d arrays of the same length, got shapes {predicted.shape} and {human.shape}")
     if len(predicted) < 3:
         raise ValueError("need at least 3 pairs to correlate")
     if not (np.isfinite(predicted).all() and np.isfinite(human).all()):
         raise ValueError("scores contain NaN or infinite values")
+    for name, values in (("predicted", predicted), ("human", human)):
+        if np.ptp(values) == 0:  # scipy would warn and return nan
+            raise ValueError(f"all {name} scores are the same ({values[0]}): a correlation needs scores that vary")
     return {"pearson": round(float(pearsonr(predicted, human).statistic), 3),
             "spearman": round(float(spearmanr(predicted, human).statistic), 3)}
 
@@ -33,13 +70,14 @@ def pairwise_cosine(vectors) -> np.ndarray:
     """Cosine similarity of every row with every other (scikit-learn's, dense or sparse input)."""
     from sklearn.metrics.pairwise import cosine_similarity
 
-    return cosine_similarity(vectors)
+    return cosine_similarity(_matrix(vectors, "vectors"))
 
 
 def lee_correlation(doc_vectors) -> dict[str, float]:
     """Score 50 Lee document vectors against the human ratings: cosine of each of the 1,225 pairs, correlated."""
     from .data import lee_pairs
 
+    doc_vectors = _matrix(doc_vectors, "doc_vectors")
     if doc_vectors.shape[0] != 50:
         raise ValueError(f"need one vector per Lee document (50 rows), got {doc_vectors.shape[0]}")
     pairs = lee_pairs()
@@ -49,7 +87,7 @@ def lee_correlation(doc_vectors) -> dict[str, float]:
 
 def paired_cosine(a, b) -> np.ndarray:
     """Cosine similarity of a[k] with b[k] for every row k."""
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    a, b = _matrix(a, "a", float), _matrix(b, "b", float)
     if a.shape != b.shape:
         raise ValueError(f"shapes differ: {a.shape} vs {b.shape}")
     norms = np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1)
@@ -73,14 +111,31 @@ def mrr(ranked: Sequence[Sequence], relevant: Sequence, k: int = 10) -> float:
 
 
 def _check_ranked(ranked, relevant, k):
+    if ranked is None or relevant is None or isinstance(ranked, str):
+        raise TypeError("ranked must be a list with one ranked list of results per query, and relevant a list with "
+                        "each query's relevant item")
     if len(ranked) != len(relevant) or len(ranked) == 0:
         raise ValueError(f"need one ranked list per query (got {len(ranked)} lists for {len(relevant)} queries)")
-    if k < 1:
-        raise ValueError(f"k must be at least 1, not {k}")
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"k must be a whole number of at least 1, not {k!r}")
+    flat = [n for n, results in enumerate(ranked) if isinstance(results, str) or not hasattr(results, "__iter__")]
+    if flat:
+        # recall_at_k(["doc1", "doc2"], ...) would test letters of "doc1": say so instead of a wrong number
+        raise TypeError(f"ranked[{flat[0]}] is {ranked[flat[0]]!r}, not a list: ranked needs one list of results "
+                        "per query (for top-1 results, wrap each one: [[r] for r in results])")
 
 
-def median_seconds(fn: Callable[[], object], repeats: int = 5, warmup: int = 1) -> float:
-    """Median wall time of ``fn()`` over ``repeats`` runs after ``warmup`` untimed runs."""
+def wall_times(fn: Callable[[], object], repeats: int = 5, warmup: int = 1) -> list[float]:
+    """Wall times in seconds of ``repeats`` calls of ``fn()`` after ``warmup`` untimed calls.
+
+    >>> len(wall_times(lambda: sum(range(1000)), repeats=3))
+    3
+    """
+    if not callable(fn):
+        raise TypeError(f"fn must be a function to time, e.g. lambda: model.encode(texts), not {type(fn).__name__}")
+    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1 or not isinstance(warmup, int) or warmup < 0:
+        raise ValueError(f"repeats must be a whole number of at least 1 and warmup of at least 0, "
+                         f"not repeats={repeats!r}, warmup={warmup!r}")
     for _ in range(warmup):
         fn()
     times = []
@@ -88,7 +143,12 @@ def median_seconds(fn: Callable[[], object], repeats: int = 5, warmup: int = 1) 
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
-    return float(np.median(times))
+    return times
+
+
+def median_seconds(fn: Callable[[], object], repeats: int = 5, warmup: int = 1) -> float:
+    """Median wall time of ``fn()`` over ``repeats`` runs after ``warmup`` untimed runs."""
+    return float(np.median(wall_times(fn, repeats, warmup)))
 
 
 def peak_memory_mb() -> float:

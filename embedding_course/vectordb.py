@@ -73,6 +73,10 @@ def check_vectors(vectors, ids: Sequence | None = None, dim: int | None = None, 
     """
     if vectors is None:
         raise ValueError("vectors is None: pass a 2-D array with one embedding per row")
+    if dim is not None and (isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 1):
+        raise ValueError(f"dim must be the collection's vector dimension, a whole number such as 384, not {dim!r}")
+    if ids is not None and (isinstance(ids, (str, bytes)) or not hasattr(ids, "__len__")):
+        raise TypeError(f"ids must be a list with one id per vector, not {type(ids).__name__} {ids!r:.40}")
     try:
         array = np.asarray(vectors)
     except ValueError:  # numpy refuses ragged rows
@@ -149,6 +153,9 @@ class _Capture(logging.Handler):
 
 
 def _lite_path(path) -> Path:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be the path of a Milvus Lite database, a folder ending in .db "
+                        f"(e.g. generated_dir('06_milvus') / 'texts.db'), not {type(path).__name__}")
     path = Path(path)
     if path.suffix != ".db":
         raise ValueError(f"a Milvus Lite database path must end with .db (pymilvus decides by the name), not {str(path)!r}")
@@ -170,9 +177,12 @@ def connect_lite(path):
     # Milvus Lite logs the real cause (DataDirLockedError) and pymilvus raises a generic error;
     # capture the log record to tell the learner what happened.
     logger = logging.getLogger("milvus_lite.server_manager")
-    capture, propagate = _Capture(), logger.propagate
+    capture, propagate, level = _Capture(), logger.propagate, logger.level
     logger.addHandler(capture)
     logger.propagate = False
+    # Inside quiet_milvus_logs the record would not even be made, and the learner would get the bare
+    # "Open local milvus failed": let it through to the capture (and only there; propagate is off).
+    logger.setLevel(logging.ERROR)
     try:
         return MilvusClient(str(path))
     except ConnectionConfigException as error:
@@ -190,6 +200,7 @@ def connect_lite(path):
     finally:
         logger.removeHandler(capture)
         logger.propagate = propagate
+        logger.setLevel(level)
 
 
 def release_lite(path) -> bool:
@@ -258,6 +269,23 @@ def wait_for_index(path, collection: str, timeout: float = 120.0, poll: float = 
 
 
 # ---------------------------------------------------------------- collections
+def _check_client(client) -> None:
+    # Without this, None gives "'NoneType' object has no attribute 'has_collection'".
+    if not all(callable(getattr(client, method, None)) for method in ("insert", "query", "has_collection")):
+        raise TypeError(f"client must be a pymilvus MilvusClient, e.g. vectordb.connect_lite(path), "
+                        f"not {type(client).__name__}")
+
+
+#: Vector index types Milvus Lite 3.2.2 builds, and those only Milvus servers know. Any other name is a
+#: typo: Milvus Lite accepts it and never builds it (searches stay exact, describe_index says Finished).
+LITE_INDEX_TYPES = ("FLAT", "BRUTE_FORCE", "IVF_FLAT", "IVF_SQ8", "HNSW", "HNSW_SQ", "AUTOINDEX")
+SERVER_INDEX_TYPES = ("IVF_PQ", "IVF_RABITQ", "HNSW_PQ", "HNSW_PRQ", "DISKANN", "SCANN", "GPU_CAGRA",
+                      "GPU_IVF_FLAT", "GPU_IVF_PQ", "GPU_BRUTE_FORCE", "BIN_FLAT", "BIN_IVF_FLAT",
+                      "SPARSE_INVERTED_INDEX", "SPARSE_WAND")
+#: Build parameters that must be whole numbers of at least 1 (Milvus Lite stores "x" or -3 without a word).
+_COUNT_PARAMS = ("nlist", "M", "efConstruction", "m", "nbits")
+
+
 def index_params(client, index_type: str, metric_type: str = "COSINE", field: str = "vector", **build_params):
     """``IndexParams`` for one vector field whose build parameters (``nlist``, ``M``,
     ``efConstruction``...) Milvus Lite really uses.
@@ -270,6 +298,16 @@ def index_params(client, index_type: str, metric_type: str = "COSINE", field: st
 
     >>> spec = index_params(client, "HNSW", M=16, efConstruction=100)          # doctest: +SKIP
     """
+    _check_client(client)
+    if not isinstance(index_type, str) or index_type.upper() not in LITE_INDEX_TYPES + SERVER_INDEX_TYPES:
+        raise ValueError(f"unknown index type {index_type!r}: Milvus Lite builds {', '.join(LITE_INDEX_TYPES)} "
+                         "(a Milvus server also knows IVF_PQ, DISKANN, SCANN and more). Milvus Lite would accept "
+                         "the name and never build it")
+    bad = {k: v for k, v in build_params.items()
+           if k in _COUNT_PARAMS and (isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1)}
+    if bad:
+        raise ValueError(f"index build parameters {bad} must be whole numbers of at least 1 "
+                         "(e.g. nlist=64, M=16, efConstruction=100)")
     spec = client.prepare_index_params()
     spec.add_index(field, index_type=index_type, metric_type=metric_type,
                    params={"params": build_params} if build_params else None)
@@ -282,6 +320,12 @@ def fresh_collection(client, name: str, schema, index_params=None, **kwargs) -> 
     Re-running a notebook then always starts from an empty collection. Extra keyword
     arguments go to ``client.create_collection`` (e.g. ``consistency_level``).
     """
+    _check_client(client)
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"name must be the collection's name, a non-empty string such as 'texts', not {name!r}")
+    if schema is None:
+        raise ValueError("schema is None: build one with MilvusClient.create_schema() and add_field(...) "
+                         "(lesson 06 shows how)")
     if client.has_collection(name):
         client.drop_collection(name)
     client.create_collection(name, schema=schema, index_params=index_params, **kwargs)
@@ -305,6 +349,11 @@ def insert_checked(client, name: str, rows, *, batch_size: int = 1000, progress:
     """
     from tqdm.auto import tqdm
 
+    _check_client(client)
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a whole number of rows of at least 1 (e.g. 1000), not {batch_size!r}")
+    if rows is None or isinstance(rows, (str, dict)):
+        raise TypeError(f"rows must be a list of dicts (one per row) or a DataFrame, not {type(rows).__name__}")
     if hasattr(rows, "to_dict"):
         rows = rows.to_dict("records")
     rows = list(rows)
@@ -327,6 +376,7 @@ def insert_checked(client, name: str, rows, *, batch_size: int = 1000, progress:
 
 def count_rows(client, name: str, filter: str = "") -> int:
     """How many rows ``name`` holds (matching ``filter`` if given), by a ``count(*)`` query."""
+    _check_client(client)
     result = client.query(name, filter=filter, output_fields=["count(*)"])
     return int(result[0]["count(*)"])
 
@@ -340,7 +390,16 @@ def hits_frame(hits: Iterable[dict], digits: int = 3, fields: Sequence[str] | No
     """
     import pandas as pd
 
+    if hits is None or isinstance(hits, (str, dict)):
+        raise TypeError(f"hits must be one query's results, client.search(...)[0], not {type(hits).__name__}")
     hits = list(hits)
+    not_hits = [k for k, hit in enumerate(hits) if not (hasattr(hit, "get") and "id" in hit and "distance" in hit)]
+    if not_hits:
+        first = hits[not_hits[0]]
+        hint = (" It is a list of hits: pass one query's results, client.search(...)[0]"
+                if isinstance(first, (list, tuple)) or type(first).__name__ == "HybridHits" else "")
+        raise TypeError(f"hits[{not_hits[0]}] is not a search hit (a dict with 'id' and 'distance'): "
+                        f"{str(first)[:80]}.{hint}")
     if fields is None:
         fields = sorted({name for hit in hits for name in hit.get("entity", {})} - {"id", "score"})
     rows = [{"id": hit["id"], "score": round(float(hit["distance"]), digits),

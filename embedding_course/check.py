@@ -15,6 +15,10 @@ PINNED = ["torch", "sentence-transformers", "transformers", "tokenizers", "onnxr
           "umap-learn", "jupyterlab", "nbval"]
 
 
+#: What Colab provides itself, so lesson 00's check accepts it there (see tools/colab_setup.py).
+COLAB_OWN = {"torch": "Colab's build", "jupyterlab": "not needed on Colab", "nbval": "not needed on Colab"}
+
+
 def versions():
     """Python and the pinned libraries' versions, compared with requirements.txt when it is there."""
     import pandas as pd
@@ -27,6 +31,7 @@ def versions():
             name, sep, version = line.split("#")[0].strip().partition("==")
             if sep:
                 wanted[name.lower()] = version
+    on_colab = "google.colab" in sys.modules
     rows = [{"package": "python", "installed": platform.python_version(), "pinned": "3.11 (3.10+)",
              "ok": sys.version_info >= (3, 10)}]
     for name in PINNED:
@@ -36,6 +41,9 @@ def versions():
             installed = "missing"
         pin = wanted.get(name, "-")
         ok = installed != "missing" and (pin == "-" or installed.split("+")[0] == pin)
+        if on_colab and name in COLAB_OWN:
+            # Colab brings its own torch and notebook server; the Colab cell installs everything else at our pins.
+            pin, ok = COLAB_OWN[name], name != "torch" or installed != "missing"
         rows.append({"package": name, "installed": installed, "pinned": pin, "ok": ok})
     return pd.DataFrame(rows).set_index("package")
 

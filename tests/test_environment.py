@@ -1,5 +1,6 @@
 """requirements.txt, environment.yml and the Makefile agree, so the ways of installing cannot drift."""
 
+import sys
 from pathlib import Path
 
 import yaml
@@ -56,3 +57,17 @@ def test_constraints_agree_with_requirements():
     for line in _requirements() + _requirements("requirements-nodeps.txt"):
         name, _, version = line.partition("==")
         assert locked.get(name.lower().replace("_", "-")) == version, f"{name}: requirements {version}, constraints {locked.get(name.lower())}"
+
+
+def test_on_colab_the_check_accepts_colabs_own_torch_and_no_notebook_tools(monkeypatch):
+    import types
+
+    from embedding_course import check
+
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    table = check.versions()
+    assert table.loc["torch", "pinned"] == "Colab's build" and table.loc["torch", "ok"]
+    assert table.loc["nbval", "pinned"] == "not needed on Colab" and table.loc["nbval", "ok"]
+    assert table.loc["transformers", "pinned"] == check.versions().loc["transformers", "pinned"] != "-"
+    monkeypatch.delitem(sys.modules, "google.colab")
+    assert check.versions().loc["torch", "pinned"] == "2.13.0"

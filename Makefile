@@ -33,7 +33,7 @@ TORCH_INDEX ?=
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 INSTALL := $(BIN)/python -m pip install -q --disable-pip-version-check --progress-bar off $(FROM_WHEELHOUSE)
 
-.PHONY: help venv lab test test-unit test-notebooks test-workshop browser site test-site check execute wheelhouse lock clean distclean
+.PHONY: help venv lab test test-unit test-notebooks test-robust test-workshop browser site test-site check bench execute wheelhouse lock clean distclean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -59,15 +59,19 @@ lab: $(STAMP)  ## open JupyterLab on the lessons (no browser; copy the printed U
 		--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
 
 test: $(STAMP)  ## unit tests + every notebook under nbval (strict), offline
-	$(BIN)/python -m pytest tests notebooks --ignore=tests/workshop --ignore=tests/site --nbval --nbval-current-env \
+	$(BIN)/python -m pytest tests notebooks solutions --ignore=tests/workshop --ignore=tests/site --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 600 -p no:cacheprovider
 
 test-unit: $(STAMP)  ## only the unit tests of the package
 	$(BIN)/python -m pytest tests --ignore=tests/workshop --ignore=tests/site -p no:cacheprovider
 
 test-notebooks: $(STAMP)  ## only the notebooks, under nbval
-	$(BIN)/python -m pytest notebooks --nbval --nbval-current-env \
+	$(BIN)/python -m pytest notebooks solutions --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 600 -p no:cacheprovider
+
+# NOTEBOOKS= limits it to some lessons, e.g. make test-robust NOTEBOOKS="notebooks/00_start_here.ipynb"
+test-robust: $(STAMP)  ## every notebook (lessons, solutions) twice in a row, each from a fresh HOME, no caches, no network
+	PYTHON=$(BIN)/python tools/run_notebooks_robust.sh $(NOTEBOOKS)
 
 test-workshop: wheelhouse $(STAMP) browser  ## workshop day: offline install from the wheelhouse; make lab in a real browser
 	$(BIN)/python -m pytest tests/workshop -p no:cacheprovider -rA
@@ -84,8 +88,11 @@ test-site: site browser  ## build the site, then open every page in headless chr
 check: $(STAMP)  ## environment check: versions, models (with checksums) and data sets found
 	$(BIN)/python -m embedding_course.check
 
-execute: $(STAMP)  ## re-run every notebook top to bottom from a fresh kernel and store its outputs (authors)
-	for nb in notebooks/[0-9][0-9]_*.ipynb; do \
+bench: $(STAMP)  ## benchmarks (~1 h on 2 idle cores): lessons, throughput, cross- vs bi-encoder, Milvus -> docs/benchmarks.md
+	$(BIN)/python tools/bench.py $(BENCH_ARGS)
+
+execute: $(STAMP)  ## re-run every lesson and solution top to bottom from a fresh kernel and store its outputs (authors)
+	for nb in notebooks/[0-9][0-9]_*.ipynb solutions/[0-9][0-9]_*.ipynb; do \
 		echo "== $$nb"; \
 		$(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=600 "$$nb" || exit 1; \
 	done

@@ -22,7 +22,6 @@ import os
 import pickle
 import pickletools
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -32,7 +31,6 @@ import time
 import urllib.error
 import urllib.request
 import zlib
-from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -40,6 +38,8 @@ import pytest
 import embedding_course
 from embedding_course import data, models
 from embedding_course.models import _member_path
+
+from broken_install import broken_install  # tests/broken_install.py
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = Path(embedding_course.__file__).parent
@@ -144,25 +144,9 @@ def test_no_trust_remote_code_anywhere():
 
 # ---------------------------------------------------------------- weights verified before use
 def corrupt_copy(site: Path, model: str) -> Path:
-    """A copy of ``model``'s installed package under ``site`` (dist-info + symlinked files) whose checked file
-    has its first 64 bytes overwritten; with ``site`` first on sys.path it is found instead of the real one."""
-    spec = models.CATALOG[model]
-    dist = metadata.distribution(spec.dists[0])
-    info = next(p for p in dist.files if p.parts[0].endswith(".dist-info")).parts[0]
-    shutil.copytree(dist.locate_file(info), site / info, dirs_exist_ok=True)
-    source, target = Path(dist.locate_file(spec.location)), site / spec.location
-    if source.is_dir():
-        target.mkdir(parents=True)
-        for item in source.iterdir():
-            (target / item.name).symlink_to(item)
-    else:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    checked = target / spec.checked_file if spec.checked_file else target
-    checked.unlink(missing_ok=True)
-    shutil.copyfile(source / spec.checked_file if spec.checked_file else source, checked)
-    with open(checked, "r+b") as f:
-        f.write(b"\xff" * 64)  # model code reading this would fail with its own parse error, not ours
-    return checked
+    """A copy of ``model``'s installed package under ``site`` whose checked file has its first 64 bytes
+    overwritten (model code reading it would fail with its own parse error, not ours)."""
+    return broken_install(site, model, "corrupt")
 
 
 LOAD_CORRUPTED = textwrap.dedent("""

@@ -88,7 +88,7 @@ test-site: site browser  ## build the site, then open every page in headless chr
 check: $(STAMP)  ## environment check: versions, models (with checksums) and data sets found
 	$(BIN)/python -m embedding_course.check
 
-bench: $(STAMP)  ## benchmarks (~1 h on 2 idle cores): lessons, throughput, cross- vs bi-encoder, Milvus -> docs/benchmarks.md
+bench: $(STAMP)  ## benchmarks (~30 min on 2 cores): lessons, throughput, cross- vs bi-encoder, Milvus -> docs/benchmarks.md
 	$(BIN)/python tools/bench.py $(BENCH_ARGS)
 
 execute: $(STAMP)  ## re-run every lesson and solution top to bottom from a fresh kernel and store its outputs (authors)

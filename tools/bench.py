@@ -4,7 +4,7 @@ Every figure is a median over several runs (or a ratio of medians), with the num
 it. The results go to ``benchmarks/results.json``; ``docs/benchmarks.md`` is generated from that
 file alone, so the two always agree. Run from the repository root::
 
-    make bench                                        # everything (~1 h on 2 idle cores)
+    make bench                                        # everything (~30 min on 2 cores)
     .venv/bin/python tools/bench.py --only milvus     # one section; the other sections' results are kept
     .venv/bin/python tools/bench.py --only notebooks --notebooks 03 06 --runs 5
     .venv/bin/python tools/bench.py --quick           # smoke test; writes under generated/bench/quick/
@@ -22,7 +22,7 @@ Sections:
   (all n(n-1)/2 pairs) and with the bi-encoder (n embeddings + one similarity matrix),
   extrapolated to 10,000 sentences beside the SBERT paper's figure.
 * ``milvus`` - Milvus Lite insert rate, top-10 latency and recall@10 against exact NumPy search,
-  for two corpus sizes; the embedded Milvus server on the smaller one.
+  for two corpus sizes, and the embedded Milvus server on the same data (the smaller size only with --quick).
 
 State (the lessons' generated files, embeddings, databases) goes under ``generated/bench/`` only.
 """
@@ -323,33 +323,50 @@ def summarize_notebook(name: str, runs: list[dict], server: bool) -> dict:
             "all_runs": runs}
 
 
-def bench_notebooks(runs: int, only: list[str] | None, keep_cache: bool, cell_timeout: int) -> dict:
-    """Run the whole series ``runs`` times (round after round, so load affects every lesson alike)."""
+def bench_notebooks(runs: int, only: list[str] | None, keep_cache: bool, cell_timeout: int,
+                    progress_file: Path, resume: bool = False) -> dict:
+    """Run the whole series ``runs`` times (round after round, so load affects every lesson alike).
+
+    Every finished run is written to ``progress_file`` at once; with ``resume`` the runs found there
+    (for the same lessons, run count and timeout) are kept and only the missing ones are run.
+    """
     paths = notebook_paths(only)
     cache = BENCH_DIR / "cache"
-    if not keep_cache:
+    plan = {"notebooks": [p.name for p in paths], "runs": runs, "cell_timeout_s": cell_timeout}
+    progress = {"plan": plan, "runs": {p.name: [] for p in paths}, "rounds": [], "resumed": 0,
+                "cache_emptied": not keep_cache}
+    if resume and progress_file.exists():
+        stored = json.loads(progress_file.read_text(encoding="utf-8"))
+        if stored.get("plan") != plan:
+            raise SystemExit(f"--resume: {progress_file} holds another plan ({stored.get('plan')}); "
+                             "run without --resume")
+        progress = {**stored, "resumed": stored.get("resumed", 0) + 1}
+    elif not keep_cache:
         shutil.rmtree(cache, ignore_errors=True)  # round 1 starts from nothing, like CI on a fresh clone
     cache.mkdir(parents=True, exist_ok=True)
     env = ci_environment(cache)
-    per_notebook: dict[str, list[dict]] = {p.name: [] for p in paths}
-    rounds = []
-    for round_no in range(1, runs + 1):
-        round_start, round_load = time.perf_counter(), load_average()
+    per_notebook, rounds = progress["runs"], progress["rounds"]
+    for round_no in range(len(rounds) + 1, runs + 1):
+        round_load = load_average()
         for path in paths:
+            if len(per_notebook[path.name]) >= round_no:
+                continue  # done before a resume
             result = run_notebook(path, env, cell_timeout)
             per_notebook[path.name].append(result)
+            save_results(progress, progress_file)
             status = "ok" if result["ok"] else "FAILED: " + result["error"].strip().splitlines()[-1][:300]
             print(f"  round {round_no}/{runs} {path.name}: {result['wall_s']:.1f} s, "
                   f"peak {result['peak_bytes'] / 1e6:,.0f} MB, load {result['load1_start']} {status}", flush=True)
-        rounds.append({"round": round_no, "wall_s": round(time.perf_counter() - round_start, 2),
-                       "all_ok": all(per_notebook[p.name][-1]["ok"] for p in paths),
-                       "series_wall_s": round(sum(per_notebook[p.name][-1]["wall_s"] for p in paths), 2),
+        this_round = [per_notebook[p.name][round_no - 1] for p in paths]
+        rounds.append({"round": round_no, "all_ok": all(r["ok"] for r in this_round),
+                       "series_wall_s": round(sum(r["wall_s"] for r in this_round), 2),
                        "load_start": round_load, "load_end": load_average()})
+        save_results(progress, progress_file)
     lessons = [summarize_notebook(p.name, per_notebook[p.name], starts_server(p)) for p in paths]
     complete = len(paths) == len(notebook_paths(None))
     series = median(r["series_wall_s"] for r in rounds if r["all_ok"])
     return {"runs": runs, "cell_timeout_s": cell_timeout, "cache": str(cache.relative_to(REPO)),
-            "cache_emptied_before_round_1": not keep_cache,
+            "cache_emptied_before_round_1": progress.get("cache_emptied", False), "resumed_times": progress["resumed"],
             "lessons": lessons, "rounds": rounds, "complete_series": complete,
             "series_wall_s_median": series, "sum_of_medians_s": sum(x["wall_s_median"] for x in lessons),
             "series_target_s": TARGETS["series_wall_s"],
@@ -623,12 +640,16 @@ def bench_backend(client, vectors, queries, truth, repeats: int, wait_index: Cal
     n = len(vectors)
     flat_t = [_timed_insert(client, "bench_flat", vectordb.index_params(client, "FLAT"), vectors)
               for _ in range(repeats)]
-    client.load_collection("bench_flat")
+    wait_index("bench_flat")
     hnsw_insert = _timed_insert(client, "bench_hnsw", vectordb.index_params(client, "HNSW", **HNSW_BUILD), vectors)
     start = time.perf_counter()
     wait_index("bench_hnsw")  # the index builds after the flush; until then search is exact
     build = time.perf_counter() - start
-    client.load_collection("bench_hnsw")
+    for name in ("bench_flat", "bench_hnsw"):
+        # A Milvus server keeps searching a segment loaded before its index was built with a temporary
+        # index (measured: recall 0.927 whatever ef); loading the collection anew makes it use the real one.
+        client.release_collection(name)
+        client.load_collection(name)
 
     def searcher(name, params):
         def one(q):
@@ -762,7 +783,7 @@ def settings(args) -> dict:
     return {"runs": runs, "notebooks": args.notebooks,
             "throughput": {"n_texts": 2000, "batch_size": 32, "repeats": max(5, runs)},
             "cross": {"ns": [16, 32, 64, 128], "repeats": runs, "rate_sentences": 1000},
-            "milvus": {"sizes": [10_000, 100_000], "n_queries": 200, "repeats": runs, "server_sizes": [10_000],
+            "milvus": {"sizes": [10_000, 100_000], "n_queries": 200, "repeats": runs, "server_sizes": [10_000, 100_000],
                        "sigma": 0.025, "max_real": None}}
 
 
@@ -771,7 +792,9 @@ def run_section(name: str, conf: dict, args) -> dict:
     started, load_start, start = now(), load_average(), time.perf_counter()
     print(f"== {name} (load average {load_start})", flush=True)
     if name == "notebooks":
-        result = bench_notebooks(conf["runs"], conf["notebooks"], args.keep_cache, args.cell_timeout)
+        progress = (BENCH_DIR / "quick" if args.quick else BENCH_DIR) / "notebooks-progress.json"
+        result = bench_notebooks(conf["runs"], conf["notebooks"], args.keep_cache, args.cell_timeout, progress,
+                                 args.resume)
     elif name == "throughput":
         result = bench_throughput(**conf["throughput"])
     elif name == "cross":
@@ -827,6 +850,9 @@ def parse_args(argv=None):
                         help="do not empty generated/bench/cache before the first notebook round")
     parser.add_argument("--cell-timeout", type=int, default=1800,
                         help="seconds a notebook cell may run before the run counts as failed (default 1800; CI: 600)")
+    parser.add_argument("--resume", action="store_true",
+                        help="notebooks: keep the runs an interrupted invocation finished (generated/bench/"
+                             "notebooks-progress.json) and run only the rest")
     parser.add_argument("--report-only", action="store_true", help="only rewrite the report from the results file")
     args = parser.parse_args(argv)
     if args.runs is not None and args.runs < 1:
@@ -954,9 +980,10 @@ def _report_when(sections: dict, invocations: list[dict]) -> list[str]:
              "machine, and the figures below are an upper bound.", "",
              *_table(["section", "started", "took", "load at start", "load at end", "--quick"], rows), ""]
     if invocations:
-        last = invocations[-1]
-        lines += [f"Last invocation: `{last['command']}`, {last['started']} to {last['finished']}, "
-                  f"{_s(last['duration_s'])} in all.", ""]
+        lines += ["Invocations that wrote these results (the last 10; an interrupted one writes nothing):", "",
+                  *_table(["command", "started", "finished", "took"],
+                          [[f"`{i['command']}`", i["started"], i["finished"], _s(i["duration_s"])]
+                           for i in invocations]), ""]
     return lines
 
 
@@ -982,13 +1009,16 @@ def _report_notebooks(nb: dict) -> list[str]:
             + (", emptied before the first round, so round 1 is a fresh clone's first run"
                if nb["cache_emptied_before_round_1"] else "")
             + f". A cell could run {_s(nb.get('cell_timeout_s', 600))} before the run counted as failed "
-            "(`make test` allows 10 min).", "",
+            "(`make test` allows 10 min)."
+            + (f" The benchmark was interrupted and resumed ({_times(nb['resumed_times'])}): runs finished before "
+               "an interruption were kept." if nb.get("resumed_times") else ""), "",
             "*Wall time*: from starting the kernel to the end of the last cell. *Peak memory*: the larger of the "
             "kernel's own peak resident memory (VmHWM, exact) and the largest sum of the resident memory of the "
             "kernel and all its child processes, polled every 0.1 s. Lesson 06 starts the Milvus server "
             "(`milvus` process) and a second Python process (`python`) as children of the kernel; their peaks are "
             "listed, and *upper bound* adds every child's peak to the kernel's as if they had coincided. Resident "
-            "memory counts shared library pages in each process.", "",
+            "memory counts shared library pages in each process. MB = 10^6 bytes: the 1.5 GB target is "
+            "1,500 MB (1.40 GiB).", "",
             *_table(["lesson", "runs ok", "wall time, median (min - max)", "peak memory, median", "kernel alone",
                      "children (peak each)", "upper bound", "target", "result"], rows), "",
             *_table(["round", "series total", "all lessons ok", "load at start", "load at end"], rounds), "",
@@ -1072,13 +1102,15 @@ def _report_milvus(mv: dict) -> list[str]:
                 f"{entry['synthetic_mean_cosine_to_source']:.3f})" if entry["synthetic"] else f"{entry['real']:,} real")
         rows = _search_rows("Milvus Lite", lite, entry["numpy_exact"])
         notes = [f"Milvus Lite: FLAT insert times {', '.join(_s(t) for t in lite['insert_s'])}; "
-                 f"process memory after {_mb(lite['process_rss_bytes_after'])}, its peak so far "
-                 f"{lite['process_peak_mb_so_far'] * 1.048576:,.0f} MB."]
+                 f"resident memory of the benchmark process afterwards {_mb(lite['process_rss_bytes_after'])}, "
+                 f"its peak since it started {lite['process_peak_mb_so_far'] * 1.048576:,.0f} MB."]
         if "server" in entry:
             server = entry["server"]
             rows += _search_rows(f"Milvus server {server['server_version']}", server)
-            notes.append(f"Milvus server: started in {_s(server['startup_s'])}; its processes' resident memory after "
-                         f"the searches {_mb(server['server_rss_bytes_after'])}; search goes over gRPC on localhost.")
+            notes.append(f"Milvus server: started in {_s(server['startup_s'])}; FLAT insert times "
+                         f"{', '.join(_s(t) for t in server['insert_s'])} (each ends with a flush); its processes' "
+                         f"resident memory after the searches {_mb(server['server_rss_bytes_after'])}; search goes "
+                         "over gRPC on localhost.")
         lines += [f"### {entry['size']:,} vectors: {made}", "",
                   *_table(["search", "insert rate", "index build", "latency, median", "latency, p90", "recall@10"],
                           rows),
@@ -1094,7 +1126,7 @@ def render_report(results: dict, results_path: Path) -> str:
              f"Generated by `tools/bench.py` from `{results_path.relative_to(REPO)}`: do not edit by hand. Every "
              "figure is a median over the runs shown beside it, or a ratio of medians.", "",
              "## How to rerun", "", "```bash",
-             "make bench                                        # every section (about an hour on 2 cores)",
+             "make bench                                        # every section (about 30 min on 2 cores)",
              ".venv/bin/python tools/bench.py --only notebooks --runs 5   # one section; the others are kept",
              ".venv/bin/python tools/bench.py --only milvus",
              ".venv/bin/python tools/bench.py --report-only     # rewrite this page from the results file",

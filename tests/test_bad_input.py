@@ -497,6 +497,7 @@ CASES = [
 
 #: Public functions that take no input: nothing to pass wrongly. Each must keep taking no required argument.
 NO_INPUT = {
+    "lesson.return_freed_memory": "sets a malloc option; False where the C library is not glibc (tests/test_lesson.py)",
     "plotting.use_course_style": "sets matplotlib defaults",
     "metrics.peak_memory_mb": "reads this process's peak memory",
     "models.catalog": "a table of the catalog; a missing package shows as installed=False (tests/test_models.py)",
@@ -504,6 +505,7 @@ NO_INPUT = {
     "data.stsb_dir": "reads $STSB_DIR; where it points is checked by data.stsb (see the STS-B cases)",
     "data.stsb_available": "True or False, never an error: checked in the missing-data test below",
     "vectordb.quiet_milvus_logs": "a context manager with no arguments (tests/test_vectordb.py)",
+    "vectordb.without_proxies": "a context manager with no arguments (tests/test_vectordb_faults.py)",
 }
 
 #: Public functions whose bad-input behaviour is not an exception, with the test here that covers it.

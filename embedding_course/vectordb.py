@@ -15,7 +15,9 @@ this module only holds what both need around them:
 * :func:`index_files`, :func:`wait_for_index` - which stored segments already have their index
   built, and waiting for it (Milvus Lite builds indexes in a background thread after a flush,
   and ``describe_index`` says "Finished" regardless);
-* :func:`quiet_milvus_logs` - hide the traceback pymilvus logs for an error you catch yourself.
+* :func:`quiet_milvus_logs` - hide the traceback pymilvus logs for an error you catch yourself;
+* :func:`without_proxies` - start a Milvus server (and its client) with no proxy settings, which would
+  otherwise stall it.
 
 >>> from embedding_course import vectordb
 >>> vectordb.check_vectors([[1.0, 0.0], [0.0, 1.0]], ids=[1, 2], dim=2).shape
@@ -38,7 +40,11 @@ from .errors import CourseError
 
 __all__ = ["DatabaseLockedError", "check_vectors", "connect_lite", "count_rows", "fresh_collection",
            "hits_frame", "index_files", "index_params", "insert_checked", "quiet_milvus_logs",
-           "release_lite", "remove_lite", "wait_for_index"]
+           "release_lite", "remove_lite", "wait_for_index", "without_proxies"]
+
+#: The variables through which Go, gRPC and Python send connections to a proxy.
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "grpc_proxy",
+                   "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "GRPC_PROXY")
 
 _SHOWN = 10  # how many offending rows/ids a message lists before it says "and N more"
 
@@ -141,6 +147,26 @@ def quiet_milvus_logs():
     finally:
         for logger, level in zip(loggers, levels):
             logger.setLevel(level)
+
+
+@contextmanager
+def without_proxies():
+    """Hide the proxy settings from what starts inside: a Milvus server and a client that connects to it.
+
+    The embedded Milvus server's parts (root coordinator, proxy, data and query nodes) call each other
+    over gRPC at this machine's network address, not at 127.0.0.1, and Go's gRPC sends such calls to an
+    HTTP(S) proxy set in the environment. With a proxy set (a company network; the course's offline test
+    closes the network that way) ``default_server.start()`` waits 3 minutes and fails with
+    "Milvus not startd". The variables come back when the block ends, also after an error.
+
+    >>> with without_proxies():                                              # doctest: +SKIP
+    ...     default_server.start()
+    """
+    hidden = {name: os.environ.pop(name) for name in PROXY_VARIABLES if name in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(hidden)
 
 
 class _Capture(logging.Handler):

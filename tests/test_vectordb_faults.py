@@ -136,3 +136,58 @@ def test_a_process_killed_during_a_batch_insert_loses_no_flushed_batch(tmp_path)
         np.testing.assert_allclose(stored, vectors[int(i)], rtol=1e-6)
     assert found["nearest to row 0"][0] == 0 and found["nearest to row 0"][1] == pytest.approx(1.0, abs=1e-5)
     print(f"flushed before the kill: batches {flushed}; interrupted batch {killed}: rows {[counts[k] for k in killed]}")
+
+
+# ---------------------------------------------------------------- a Milvus server behind a proxy
+def test_without_proxies_hides_them_and_gives_them_back(monkeypatch):
+    monkeypatch.setenv("https_proxy", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "localhost")
+    with pytest.raises(RuntimeError), vectordb.without_proxies():
+        assert "https_proxy" not in os.environ and os.environ["NO_PROXY"] == "localhost"
+        raise RuntimeError("an error inside the block")
+    assert os.environ["https_proxy"] == "http://proxy.example:3128"
+
+
+SERVER = textwrap.dedent("""
+    import sys, time
+    from milvus import default_server
+    from pymilvus import MilvusClient
+    from embedding_course import vectordb
+
+    default_server.set_base_dir(sys.argv[1])
+    default_server.wait_for_started = False
+
+    def start(seconds):
+        begun = time.perf_counter()
+        try:
+            default_server.start()
+            default_server.wait_started(timeout=seconds * 1000)
+            client = MilvusClient(uri=f"http://127.0.0.1:{default_server.listen_port}")
+            version = client.get_server_version()
+            client.close()
+            return f"started in {time.perf_counter() - begun:.0f} s, version {version}"
+        except TimeoutError:
+            return f"not started in {seconds} s"
+        finally:
+            default_server.stop()
+
+    print("with the proxy:", start(30), flush=True)
+    with vectordb.without_proxies():
+        print("without_proxies:", start(150), flush=True)
+    default_server.cleanup()
+""")
+
+
+def test_a_milvus_server_starts_behind_a_closed_proxy_only_without_it(tmp_path):
+    """Lesson 06's embedded server with every proxy at a closed port, as tools/run_notebooks_robust.sh runs
+    it: its parts call each other at this machine's address through the proxy and never come up; inside
+    ``without_proxies`` it starts (about 6 s on 2 idle cores)."""
+    closed = "http://127.0.0.1:9"  # the discard port: nothing listens there
+    env = {**os.environ, "http_proxy": closed, "https_proxy": closed, "HTTP_PROXY": closed, "HTTPS_PROXY": closed,
+           "no_proxy": "127.0.0.1,localhost", "NO_PROXY": "127.0.0.1,localhost"}
+    out = subprocess.run([sys.executable, "-c", SERVER, str(tmp_path / "server")], env=env, capture_output=True,
+                         text=True, timeout=300)
+    lines = [line for line in out.stdout.splitlines() if line.startswith(("with the proxy", "without_proxies"))]
+    assert out.returncode == 0 and len(lines) == 2, out.stdout[-2000:] + out.stderr[-2000:]
+    assert lines[0] == "with the proxy: not started in 30 s", lines
+    assert lines[1].startswith("without_proxies: started in "), lines

@@ -65,9 +65,11 @@ def return_freed_memory() -> bool:
 
     glibc's ``malloc`` raises its threshold for that to as much as 32 MiB after large blocks are freed,
     and keeps later blocks below it in its heap, where any small object allocated after them pins them.
-    PyTorch's activations and batches are such blocks, so a kernel only ever grew: measured on lesson 03,
-    the peak fell from 1,443 to 1,206 MiB with this (and the lesson ran about 10% slower). Returns False,
-    doing nothing, where the C library is not glibc (macOS, Windows, Alpine's musl).
+    PyTorch's activations and batches are such blocks, so a kernel only ever grew. Measured with
+    ``make bench`` (median of 3 runs on 2 cores): lesson 03 peaked at 1,505 MB before, over the course's
+    1.5 GB budget, and at 1,258 MB with this. The price is time, since every such block is new pages:
+    lesson 03 ran 94 -> 104 s, 04 53 -> 65 s, 08 43 -> 55 s. Returns False, doing nothing, where the C
+    library is not glibc (macOS, Windows, Alpine's musl).
 
     >>> return_freed_memory()                                              # doctest: +SKIP
     True

@@ -976,12 +976,13 @@ def _targets(sections: dict) -> tuple[list[list], list[str]]:
 
 def _report_when(sections: dict, invocations: list[dict]) -> list[str]:
     rows = [[name, sec["started"], _s(sec["duration_s"]), _load(sec["load_start"]), _load(sec["load_end"]),
-             "yes" if sec.get("quick") else "no"] for name, sec in sections.items()]
+             "yes" if sec.get("quick") else "no", sec.get("machine", {}).get("git_commit", "-")]
+            for name, sec in sections.items()]
     lines = ["## When, and how busy the machine was", "",
              "Load averages (1 / 5 / 15 min) at the start and end of each section. On this 2-core machine a "
              "load above 2 means other programs competed for the cores: timings then run slower than on a quiet "
-             "machine, and the figures below are an upper bound.", "",
-             *_table(["section", "started", "took", "load at start", "load at end", "--quick"], rows), ""]
+             "machine, and the figures below are an upper bound. Each section ran at the course commit shown.", "",
+             *_table(["section", "started", "took", "load at start", "load at end", "--quick", "commit"], rows), ""]
     if invocations:
         lines += ["Invocations that wrote these results (the last 10; an interrupted one writes nothing):", "",
                   *_table(["command", "started", "finished", "took"],

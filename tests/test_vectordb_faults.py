@@ -11,6 +11,10 @@ each flushed batch complete, the interrupted one complete or absent, never half 
 (A second process opening a database that a live process holds is also tested, the other way
 round, in tests/test_vectordb.py.)
 
+The last tests start lesson 06's embedded Milvus server with every proxy at a closed port, as
+tools/run_notebooks_robust.sh does: it never comes up unless ``vectordb.without_proxies`` hides them
+(about 45 s, most of it the 30 s the failing start is given).
+
 Run: ``.venv/bin/python -m pytest tests/test_vectordb_faults.py -p no:cacheprovider`` (12-20 s measured on the
 2-core machine under a load near 10).
 """

@@ -19,6 +19,11 @@
 #   ROBUST_CACHE  the generated-state folder both runs share (default: generated/robust; emptied first,
 #                 so it must be new or one this script made)
 #   ROBUST_RUNS   how many runs in a row (default: 2)
+#   ROBUST_KERNELS  the CPU kernel path of each run, one word per run (default: "native" for every run):
+#                 native  whatever the math libraries pick on this CPU
+#                 avx2    MKL, PyTorch, OpenBLAS and numba forced onto their AVX2 (Haswell) kernels
+#                 generic PyTorch's and numba's plain kernels, MKL and OpenBLAS on SSE4.2-era ones
+#                 A learner's laptop picks its own path; outputs stored on one CPU must hold on all of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -46,8 +51,21 @@ touch "$CACHE/.made-by-run_notebooks_robust"
 before=$(sha256sum "${notebooks[@]}")
 echo "== ${#notebooks[@]} notebook(s), $RUNS runs; generated state in $CACHE; proxies at $closed (closed)"
 
+read -r -a kernels <<< "${ROBUST_KERNELS:-}"
+kernel_settings() {
+    case "$1" in
+        native) ;;
+        avx2) echo MKL_ENABLE_INSTRUCTIONS=AVX2 ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2 OPENBLAS_CORETYPE=Haswell NUMBA_CPU_NAME=haswell ;;
+        generic) echo MKL_ENABLE_INSTRUCTIONS=SSE4_2 ONEDNN_MAX_CPU_ISA=SSE41 ATEN_CPU_CAPABILITY=default OPENBLAS_CORETYPE=Nehalem NUMBA_CPU_NAME=generic ;;
+        *) echo "unknown kernel path '$1' in ROBUST_KERNELS: use native, avx2 or generic" >&2; return 2 ;;
+    esac
+}
+for kernel in "${kernels[@]}"; do kernel_settings "$kernel" > /dev/null || exit 2; done
+
 summary=()
 for run in $(seq 1 "$RUNS"); do
+    kernel=${kernels[$((run - 1))]:-native}
+    read -r -a forced <<< "$(kernel_settings "$kernel")"
     home=$(mktemp -d "${TMPDIR:-/tmp}/robust-home-$run.XXXXXX")
     if (exec 3<>"/dev/tcp/127.0.0.1/$closed_port") 2>/dev/null; then
         echo "something listens on 127.0.0.1:$closed_port now: cannot close the network through it" >&2
@@ -65,13 +83,14 @@ for run in $(seq 1 "$RUNS"); do
         HF_HUB_DISABLE_TELEMETRY=1 TOKENIZERS_PARALLELISM=false PYTHONHASHSEED=0
         http_proxy="$closed" https_proxy="$closed" HTTP_PROXY="$closed" HTTPS_PROXY="$closed"
         all_proxy="$closed" ALL_PROXY="$closed" no_proxy=127.0.0.1,localhost NO_PROXY=127.0.0.1,localhost
-        PIP_NO_INDEX=1 PIP_INDEX_URL="$closed" PIP_CONFIG_FILE=/dev/null)
+        PIP_NO_INDEX=1 PIP_INDEX_URL="$closed" PIP_CONFIG_FILE=/dev/null
+        "${forced[@]}")
     # Check the way out is closed: a request in that environment must fail at the closed proxy.
     if "${clean[@]}" "$PYTHON" -c 'import urllib.request; urllib.request.urlopen("https://pypi.org/simple/", timeout=10)' 2>/dev/null; then
         echo "a request to pypi.org got through: the network is not closed" >&2
         exit 2
     fi
-    echo "== run $run of $RUNS: HOME=$home (empty); a request to pypi.org fails at the closed proxy"
+    echo "== run $run of $RUNS: HOME=$home (empty); a request to pypi.org fails at the closed proxy; kernels: $kernel ${forced[*]}"
     start=$SECONDS
     status=0
     "${clean[@]}" "$PYTHON" -m pytest "${notebooks[@]}" --nbval --nbval-current-env \
@@ -81,7 +100,7 @@ for run in $(seq 1 "$RUNS"); do
     left=$(find "$home" -mindepth 1 -maxdepth 2 | sed "s|^$home/||" | sort | tr '\n' ' ')
     rm -rf "$home"
     echo "== run $run: exit $status after ${seconds} s; the run left in its HOME: ${left:-nothing}"
-    summary+=("run $run: $([ $status -eq 0 ] && echo passed || echo "FAILED (exit $status)") in ${seconds} s")
+    summary+=("run $run ($kernel kernels): $([ $status -eq 0 ] && echo passed || echo "FAILED (exit $status)") in ${seconds} s")
     [ $status -eq 0 ] || break
 done
 

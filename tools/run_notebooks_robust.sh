@@ -37,6 +37,17 @@ shopt -s nullglob
 if [ $# -gt 0 ]; then notebooks=("$@"); else notebooks=(notebooks/[0-9][0-9]_*.ipynb solutions/[0-9][0-9]_*.ipynb); fi
 shopt -u nullglob
 
+read -r -a kernels <<< "${ROBUST_KERNELS:-}"
+kernel_settings() {
+    case "$1" in
+        native) ;;
+        avx2) echo MKL_ENABLE_INSTRUCTIONS=AVX2 ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2 OPENBLAS_CORETYPE=Haswell NUMBA_CPU_NAME=haswell ;;
+        generic) echo MKL_ENABLE_INSTRUCTIONS=SSE4_2 ONEDNN_MAX_CPU_ISA=SSE41 ATEN_CPU_CAPABILITY=default OPENBLAS_CORETYPE=Nehalem NUMBA_CPU_NAME=generic ;;
+        *) echo "unknown kernel path '$1' in ROBUST_KERNELS: use native, avx2 or generic" >&2; return 2 ;;
+    esac
+}
+for kernel in "${kernels[@]}"; do kernel_settings "$kernel" > /dev/null || exit 2; done
+
 # A local port where nothing listens: the socket is closed again as soon as the port is known.
 closed_port=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 closed=http://127.0.0.1:$closed_port
@@ -50,17 +61,6 @@ mkdir -p "$CACHE"
 touch "$CACHE/.made-by-run_notebooks_robust"
 before=$(sha256sum "${notebooks[@]}")
 echo "== ${#notebooks[@]} notebook(s), $RUNS runs; generated state in $CACHE; proxies at $closed (closed)"
-
-read -r -a kernels <<< "${ROBUST_KERNELS:-}"
-kernel_settings() {
-    case "$1" in
-        native) ;;
-        avx2) echo MKL_ENABLE_INSTRUCTIONS=AVX2 ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2 OPENBLAS_CORETYPE=Haswell NUMBA_CPU_NAME=haswell ;;
-        generic) echo MKL_ENABLE_INSTRUCTIONS=SSE4_2 ONEDNN_MAX_CPU_ISA=SSE41 ATEN_CPU_CAPABILITY=default OPENBLAS_CORETYPE=Nehalem NUMBA_CPU_NAME=generic ;;
-        *) echo "unknown kernel path '$1' in ROBUST_KERNELS: use native, avx2 or generic" >&2; return 2 ;;
-    esac
-}
-for kernel in "${kernels[@]}"; do kernel_settings "$kernel" > /dev/null || exit 2; done
 
 summary=()
 for run in $(seq 1 "$RUNS"); do

@@ -99,16 +99,20 @@ def backed(number: ProseNumber, printed: set[float]) -> bool:
     return any(abs(p * scale - target) <= 0.5 + 1e-9 for p in candidates)
 
 
+ROOT = Path(__file__).resolve().parent.parent
+#: Every lesson and solution notebook, in the order make test runs them.
+NOTEBOOKS = sorted(ROOT.glob("notebooks/[0-9][0-9]_*.ipynb")) + sorted(ROOT.glob("solutions/[0-9][0-9]_*.ipynb"))
+
+
+def printed_text(cell: dict) -> str:
+    """What a code cell printed: its streams and the plain-text form of its results."""
+    return "".join("".join(o.get("text", "")) + "".join(o.get("data", {}).get("text/plain", ""))
+                   for o in cell.get("outputs", []))
+
+
 def notebook_texts(path: Path) -> tuple[list[tuple[int, str]], str]:
     """The markdown cells of a notebook (index, text), and all its outputs and code as one text."""
     cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
     markdown = [(i, "".join(c["source"])) for i, c in enumerate(cells) if c["cell_type"] == "markdown"]
-    printed = []
-    for cell in cells:
-        if cell["cell_type"] != "code":
-            continue
-        printed.append("".join(cell["source"]))
-        for output in cell.get("outputs", []):
-            printed.append("".join(output.get("text", "")))
-            printed.append("".join(output.get("data", {}).get("text/plain", "")))
+    printed = ["".join(c["source"]) + "\n" + printed_text(c) for c in cells if c["cell_type"] == "code"]
     return markdown, "\n".join(printed)

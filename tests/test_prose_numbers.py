@@ -11,14 +11,11 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from pathlib import Path
 
 import pytest
 
-from prose_numbers import ProseNumber, backed, notebook_texts, output_numbers, prose_numbers
+from prose_numbers import NOTEBOOKS, ROOT, ProseNumber, backed, notebook_texts, output_numbers, prose_numbers
 
-ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted(ROOT.glob("notebooks/[0-9][0-9]_*.ipynb")) + sorted(ROOT.glob("solutions/[0-9][0-9]_*.ipynb"))
 DOCS = ["README.md", "docs/instructor-guide.md", "docs/glossary.md"]
 ALLOWED = tomllib.loads((ROOT / "tests/prose_numbers_allowed.toml").read_text(encoding="utf-8"))
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted(ROOT.glob("notebooks/[0-9][0-9]_*.ipynb")) + sorted(ROOT.glob("solutions/[0-9][0-9]_*.ipynb"))
+from prose_numbers import NOTEBOOKS, ROOT, printed_text
+
 FLOAT_NOISE = re.compile(r"\d[eE]-(0[6-9]|[1-9]\d)\b")
 #: At least this share of a notebook's code cells is compared by nbval.
 COMPARED_SHARE = 0.75
@@ -31,11 +31,6 @@ def code_cells(path: Path) -> list[dict]:
 
 def tags(cell: dict) -> list[str]:
     return cell.get("metadata", {}).get("tags", [])
-
-
-def printed(cell: dict) -> str:
-    return "".join("".join(o.get("text", "")) + "".join(o.get("data", {}).get("text/plain", ""))
-                   for o in cell.get("outputs", []))
 
 
 def not_compared(cell: dict) -> bool:
@@ -53,7 +48,7 @@ def test_stored_executed_in_order_without_errors(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_compared_outputs_print_no_float_noise(path):
-    noisy = [i for i, c in enumerate(code_cells(path)) if not not_compared(c) and FLOAT_NOISE.search(printed(c))]
+    noisy = [i for i, c in enumerate(code_cells(path)) if not not_compared(c) and FLOAT_NOISE.search(printed_text(c))]
     assert not noisy, f"{path.name}: code cells {noisy} print numbers of 1e-6 or smaller, which differ between CPUs"
 
 

@@ -1,8 +1,7 @@
 """Store notebooks executed: each one top to bottom from a fresh kernel, on a quiet machine only.
 
 Learners read the stored outputs on GitHub and nbval compares them, so a run on a loaded machine
-must not be stored: its timings are nonsense (lesson 04 once stored MiniLM at 9 sentences/s instead
-of ~490). Before each notebook this measures how busy the CPUs are; if other work keeps more than
+must not be stored: its timings would teach wrong orderings. Before each notebook this measures how busy the CPUs are; if other work keeps more than
 half a core busy it waits a little, then refuses. A notebook is written back only when it ran
 without an error, so a failed run never leaves a half-executed file behind.
 

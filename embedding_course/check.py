@@ -10,6 +10,8 @@ import importlib.metadata as metadata
 import platform
 import sys
 
+from .pins import read_pins
+
 PINNED = ["torch", "sentence-transformers", "transformers", "tokenizers", "onnxruntime", "gensim",
           "pymilvus", "milvus-lite", "milvus", "scikit-learn", "numpy", "pandas", "matplotlib",
           "umap-learn", "jupyterlab", "nbval"]
@@ -25,12 +27,8 @@ def versions():
 
     from .paths import REPO_DIR
 
-    wanted = {}
-    if REPO_DIR is not None and (REPO_DIR / "requirements.txt").exists():
-        for line in (REPO_DIR / "requirements.txt").read_text().splitlines():
-            name, sep, version = line.split("#")[0].strip().partition("==")
-            if sep:
-                wanted[name.lower()] = version
+    requirements = REPO_DIR / "requirements.txt" if REPO_DIR is not None else None
+    wanted = read_pins(requirements) if requirements is not None and requirements.exists() else {}
     on_colab = "google.colab" in sys.modules
     rows = [{"package": "python", "installed": platform.python_version(), "pinned": "3.11 (3.10+)",
              "ok": sys.version_info >= (3, 10)}]

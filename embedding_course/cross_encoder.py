@@ -21,11 +21,14 @@ import os
 import shutil
 import time
 from collections.abc import Sequence
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from .models import model_path
 from .paths import generated_dir
+from .quiet import hidden_progress_bars, quiet_transformers_logs
+from .runtime import seed_everything, trim_freed_memory
+from .validate import is_whole_number
 
 #: Written last into a saved model's folder: the recipe it was trained with. No file, no model.
 RECIPE_FILE = "course_recipe.json"
@@ -54,11 +57,11 @@ class Recipe:
                              "e.g. 'minilm-stsb-2500': the model is saved in generated/cross-encoder/<name>")
         for field in ("train_pairs", "epochs", "batch_size", "max_length"):
             value = getattr(self, field)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            if not is_whole_number(value):
                 raise ValueError(f"Recipe {field} must be a whole number of at least 1, not {value!r}")
         if isinstance(self.lr, bool) or not isinstance(self.lr, (int, float)) or not 0 < self.lr < 1:
             raise ValueError(f"Recipe lr must be a learning rate between 0 and 1 (the course uses 1e-4), not {self.lr!r}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
+        if not is_whole_number(self.seed, 0, 2**32 - 1):
             raise ValueError(f"Recipe seed must be a whole number from 0 to 2**32 - 1, not {self.seed!r}")
 
     def hyperparameters(self) -> dict:
@@ -79,7 +82,7 @@ def stsb_training_pairs(n: int = 2500) -> list[tuple[str, str, float]]:
     """
     from .data import stsb
 
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+    if not is_whole_number(n):
         # head(-5) would return all but the last 5 pairs, without a word
         raise ValueError(f"n must be a whole number of pairs of at least 1 (the course uses 2500), not {n!r}")
     train = stsb("train")
@@ -115,29 +118,9 @@ def _check_pairs(train_pairs) -> list[tuple[str, str, float]]:
     return [(a, b, float(label)) for a, b, label in pairs]
 
 
-@contextmanager
-def _quiet_logs():
-    """Silence transformers' and sentence-transformers' warnings/info lines for the duration (then restore)."""
-    import logging
-
-    from transformers.utils import logging as hf_logging
-
-    st_logger = logging.getLogger("sentence_transformers")
-    verbosity, level = hf_logging.get_verbosity(), st_logger.level
-    hf_logging.set_verbosity_error()
-    st_logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        hf_logging.set_verbosity(verbosity)
-        st_logger.setLevel(level)
-
-
 def new_cross_encoder(base_model: str = "all-MiniLM-L6-v2", max_length: int = 64):
     """A ``CrossEncoder`` on the CPU: the packaged backbone plus a new, untrained one-output head."""
     from sentence_transformers.cross_encoder import CrossEncoder
-
-    from .models import _quiet_loading, model_path
 
     path = model_path(base_model)  # checks the weights' SHA-256 before anything reads them
     if not (path / "config.json").is_file():
@@ -145,32 +128,18 @@ def new_cross_encoder(base_model: str = "all-MiniLM-L6-v2", max_length: int = 64
                          "or all-mpnet-base-v2")
     # MPNet's table has 514 rows for 512 tokens (two are offsets), so 512 is the bound for both models.
     positions = min(512, json.loads((path / "config.json").read_text(encoding="utf-8")).get("max_position_embeddings", 512))
-    if isinstance(max_length, bool) or not isinstance(max_length, int) or not 1 <= max_length <= positions:
+    if not is_whole_number(max_length, 1, positions):
         # Longer than the position table, a long pair would fail deep in torch ("index out of range in self").
         raise ValueError(f"max_length must be a whole number of tokens from 1 to {positions} (what {base_model} "
                          f"has positions for; the course uses 64), not {max_length!r}")
-    with _quiet_loading(), _quiet_logs():
+    with hidden_progress_bars(), quiet_transformers_logs():
         # The loaders warn that the head is new ("MISSING ... newly initialized"): that is the point here.
         return CrossEncoder(str(path), num_labels=1, max_length=max_length, device="cpu", local_files_only=True)
 
 
-def _release_freed_memory() -> None:
-    """Hand memory that glibc keeps after each step back to the system (Linux only; a no-op elsewhere).
-
-    Each batch has its own padded length, so its activations have new shapes; glibc keeps the freed
-    blocks, and without this the process grows by ~10 MB per training step (measured: 1.40 GB after
-    30 steps instead of 1.13 GB).
-    """
-    import ctypes
-
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
-
-
 def _step_callback(show_progress: bool):
-    """A callback that frees memory after each step and, if asked, shows a tqdm.auto bar (a widget in a notebook)."""
+    """A callback that hands freed memory back after each step (see :func:`runtime.trim_freed_memory`) and,
+    if asked, shows a tqdm.auto bar (a widget in a notebook)."""
     from tqdm.auto import tqdm
     from transformers import TrainerCallback
 
@@ -179,7 +148,7 @@ def _step_callback(show_progress: bool):
             self.bar = tqdm(total=state.max_steps, desc="training steps", unit="step") if show_progress else None
 
         def on_step_end(self, args, state, control, **kwargs):
-            _release_freed_memory()
+            trim_freed_memory()
             if self.bar is not None:
                 self.bar.update(1)
 
@@ -219,7 +188,6 @@ def train_cross_encoder(train_pairs: Sequence[tuple[str, str, float]], output_di
     from sentence_transformers.cross_encoder.losses import BinaryCrossEntropyLoss
     from transformers import PrinterCallback
 
-    from .lesson import seed_everything
     seed_everything(seed)  # the new head's initial weights come from torch's global generator
     model = new_cross_encoder(base_model, max_length)
     if freeze_word_embeddings:
@@ -236,7 +204,7 @@ def train_cross_encoder(train_pairs: Sequence[tuple[str, str, float]], output_di
     trainer = CrossEncoderTrainer(model=model, args=args, train_dataset=dataset, loss=BinaryCrossEntropyLoss(model))
     trainer.remove_callback(PrinterCallback)  # it would print the final metrics dict (run time included)
     trainer.add_callback(_step_callback(show_progress))
-    with _quiet_logs():  # the trainer's info lines are noise here
+    with quiet_transformers_logs():  # the trainer's info lines are noise here
         start = time.perf_counter()
         trainer.train()
         model.train_seconds = time.perf_counter() - start
@@ -287,13 +255,11 @@ def load(folder: str | Path):
     """Load a cross-encoder saved by :func:`save` (on the CPU, no hub)."""
     from sentence_transformers.cross_encoder import CrossEncoder
 
-    from .models import _quiet_loading
-
     folder = Path(folder)
     if saved_recipe(folder) is None:
         raise FileNotFoundError(f"{folder} holds no complete cross-encoder (its {RECIPE_FILE} is missing): "
                                 "train it with cross_encoder.load_or_train()")
-    with _quiet_loading(), _quiet_logs():
+    with hidden_progress_bars(), quiet_transformers_logs():
         model = CrossEncoder(str(folder), device="cpu", local_files_only=True)
     model.model.eval()
     return model

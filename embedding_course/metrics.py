@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from .validate import is_whole_number
+
 
 def _numbers(values, name: str, finite: bool = True, dtype=None) -> np.ndarray:
     """``values`` as a numeric array (of ``dtype``; by default float32 stays float32), with a clear error
@@ -116,7 +118,7 @@ def _check_ranked(ranked, relevant, k):
                         "each query's relevant item")
     if len(ranked) != len(relevant) or len(ranked) == 0:
         raise ValueError(f"need one ranked list per query (got {len(ranked)} lists for {len(relevant)} queries)")
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+    if not is_whole_number(k, numpy_ok=True):
         raise ValueError(f"k must be a whole number of at least 1, not {k!r}")
     flat = [n for n, results in enumerate(ranked) if isinstance(results, str) or not hasattr(results, "__iter__")]
     if flat:
@@ -125,15 +127,19 @@ def _check_ranked(ranked, relevant, k):
                         "per query (for top-1 results, wrap each one: [[r] for r in results])")
 
 
+def _check_timeable(fn) -> None:
+    if not callable(fn):
+        raise TypeError(f"fn must be a function to time, e.g. lambda: model.encode(texts), not {type(fn).__name__}")
+
+
 def wall_times(fn: Callable[[], object], repeats: int = 5, warmup: int = 1) -> list[float]:
     """Wall times in seconds of ``repeats`` calls of ``fn()`` after ``warmup`` untimed calls.
 
     >>> len(wall_times(lambda: sum(range(1000)), repeats=3))
     3
     """
-    if not callable(fn):
-        raise TypeError(f"fn must be a function to time, e.g. lambda: model.encode(texts), not {type(fn).__name__}")
-    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1 or not isinstance(warmup, int) or warmup < 0:
+    _check_timeable(fn)
+    if not is_whole_number(repeats) or not isinstance(warmup, int) or warmup < 0:
         raise ValueError(f"repeats must be a whole number of at least 1 and warmup of at least 0, "
                          f"not repeats={repeats!r}, warmup={warmup!r}")
     for _ in range(warmup):
@@ -144,6 +150,19 @@ def wall_times(fn: Callable[[], object], repeats: int = 5, warmup: int = 1) -> l
         fn()
         times.append(time.perf_counter() - start)
     return times
+
+
+def timed(fn: Callable[[], object]) -> tuple[float, object]:
+    """One call of ``fn()``: its wall time in seconds, and what it returned.
+
+    >>> seconds, value = timed(lambda: 6 * 7)
+    >>> value
+    42
+    """
+    _check_timeable(fn)
+    results = []
+    (seconds,) = wall_times(lambda: results.append(fn()), repeats=1, warmup=0)
+    return seconds, results[0]
 
 
 def median_seconds(fn: Callable[[], object], repeats: int = 5, warmup: int = 1) -> float:

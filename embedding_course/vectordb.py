@@ -15,7 +15,7 @@ this module only holds what both need around them:
 * :func:`index_files`, :func:`wait_for_index` - which stored segments already have their index
   built, and waiting for it (Milvus Lite builds indexes in a background thread after a flush,
   and ``describe_index`` says "Finished" regardless);
-* :func:`quiet_milvus_logs` - hide the traceback pymilvus logs for an error you catch yourself;
+* :func:`quiet_milvus_logs` (from :mod:`embedding_course.quiet`) - hide the traceback pymilvus logs for an error you catch yourself;
 * :func:`without_proxies` - start a Milvus server (and its client) with no proxy settings, which would
   otherwise stall it.
 
@@ -37,6 +37,8 @@ from pathlib import Path
 import numpy as np
 
 from .errors import CourseError
+from .quiet import quiet_milvus_logs
+from .validate import is_whole_number
 
 __all__ = ["DatabaseLockedError", "check_vectors", "connect_lite", "count_rows", "fresh_collection",
            "hits_frame", "index_files", "index_params", "insert_checked", "quiet_milvus_logs",
@@ -79,7 +81,7 @@ def check_vectors(vectors, ids: Sequence | None = None, dim: int | None = None, 
     """
     if vectors is None:
         raise ValueError("vectors is None: pass a 2-D array with one embedding per row")
-    if dim is not None and (isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 1):
+    if dim is not None and not is_whole_number(dim, numpy_ok=True):
         raise ValueError(f"dim must be the collection's vector dimension, a whole number such as 384, not {dim!r}")
     if ids is not None and (isinstance(ids, (str, bytes)) or not hasattr(ids, "__len__")):
         raise TypeError(f"ids must be a list with one id per vector, not {type(ids).__name__} {ids!r:.40}")
@@ -130,25 +132,6 @@ def check_vectors(vectors, ids: Sequence | None = None, dim: int | None = None, 
 
 
 # ---------------------------------------------------------------- Milvus Lite databases
-@contextmanager
-def quiet_milvus_logs():
-    """Hide the error log (with traceback and timestamp) that pymilvus and Milvus Lite write
-    for a failed call, while the call's exception is still raised.
-
-    For cells that trigger an error on purpose and catch it: the exception says everything,
-    and the log would print a time of day that differs on every run.
-    """
-    loggers = [logging.getLogger(name) for name in ("pymilvus", "milvus_lite")]
-    levels = [logger.level for logger in loggers]
-    try:
-        for logger in loggers:
-            logger.setLevel(logging.CRITICAL + 1)
-        yield
-    finally:
-        for logger, level in zip(loggers, levels):
-            logger.setLevel(level)
-
-
 @contextmanager
 def without_proxies():
     """Hide the proxy settings from what starts inside: a Milvus server and a client that connects to it.
@@ -330,7 +313,7 @@ def index_params(client, index_type: str, metric_type: str = "COSINE", field: st
                          "(a Milvus server also knows IVF_PQ, DISKANN, SCANN and more). Milvus Lite would accept "
                          "the name and never build it")
     bad = {k: v for k, v in build_params.items()
-           if k in _COUNT_PARAMS and (isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1)}
+           if k in _COUNT_PARAMS and not is_whole_number(v, numpy_ok=True)}
     if bad:
         raise ValueError(f"index build parameters {bad} must be whole numbers of at least 1 "
                          "(e.g. nlist=64, M=16, efConstruction=100)")
@@ -376,7 +359,7 @@ def insert_checked(client, name: str, rows, *, batch_size: int = 1000, progress:
     from tqdm.auto import tqdm
 
     _check_client(client)
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+    if not is_whole_number(batch_size):
         raise ValueError(f"batch_size must be a whole number of rows of at least 1 (e.g. 1000), not {batch_size!r}")
     if rows is None or isinstance(rows, (str, dict)):
         raise TypeError(f"rows must be a list of dicts (one per row) or a DataFrame, not {type(rows).__name__}")

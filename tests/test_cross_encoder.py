@@ -5,6 +5,7 @@ loaded, when the cache is reused), not the quality; lesson 03 measures the quali
 """
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -33,6 +34,7 @@ QUERIES = [("A man is playing a guitar.", "Someone plays the guitar."),
            ("Cats sleep a lot.", "Cats spend much of the day asleep.")]
 
 
+@pytest.mark.slow
 def test_train_saves_a_model_that_loads_and_scores_the_same(cache, tiny_pairs):
     folder = generated_dir("cross-encoder") / "tiny"
     model = cross_encoder.train_cross_encoder(tiny_pairs, folder, batch_size=4, show_progress=False)
@@ -50,6 +52,7 @@ def test_train_saves_a_model_that_loads_and_scores_the_same(cache, tiny_pairs):
     np.testing.assert_allclose(scores, model.predict(QUERIES), atol=1e-5)
 
 
+@pytest.mark.slow
 def test_frozen_word_embeddings_do_not_move_but_the_layers_do(cache, tiny_pairs):
     base = cross_encoder.new_cross_encoder()
     trained = cross_encoder.train_cross_encoder(tiny_pairs, batch_size=4, lr=1e-3, show_progress=False)
@@ -59,6 +62,7 @@ def test_frozen_word_embeddings_do_not_move_but_the_layers_do(cache, tiny_pairs)
     assert np.abs(head(base) - head(trained)).max() > 1e-4
 
 
+@pytest.mark.slow
 def test_load_or_train_reuses_a_complete_model_and_retrains_when_the_recipe_changes(cache, stsb_required):
     recipe = cross_encoder.Recipe(name="tiny-stsb", train_pairs=8, batch_size=4)
     first = cross_encoder.load_or_train(recipe)
@@ -78,6 +82,7 @@ def test_load_or_train_reuses_a_complete_model_and_retrains_when_the_recipe_chan
     assert json.loads(recipe_file.read_text())["recipe"]["seed"] == 7
 
 
+@pytest.mark.slow
 def test_an_interrupted_save_is_not_taken_for_a_model(cache, tiny_pairs):
     folder = cross_encoder.model_dir(cross_encoder.Recipe(name="broken"))
     model = cross_encoder.new_cross_encoder()
@@ -102,8 +107,29 @@ def test_bad_training_pairs_are_refused_with_a_message(pairs, error):
         cross_encoder.train_cross_encoder(pairs, show_progress=False)
 
 
-def test_recipe_of_the_course_matches_the_lesson():
-    recipe = cross_encoder.STSB_2500
-    assert recipe.train_pairs == 2500 and recipe.base_model == "all-MiniLM-L6-v2"
-    assert set(recipe.hyperparameters()) == {"base_model", "epochs", "lr", "batch_size", "max_length",
-                                             "freeze_word_embeddings", "seed"}
+class Saveable:
+    """Stands in for a trained model in save(): writes one weights file."""
+
+    train_seconds = 1.0
+
+    def save_pretrained(self, folder):
+        Path(folder).mkdir(parents=True)
+        (Path(folder) / "model.safetensors").write_bytes(b"weights")
+
+
+def test_a_saved_recipe_reads_back_as_the_same_recipe(cache):
+    """What load_or_train compares to decide whether to train: the recipe written at save time."""
+    recipe = cross_encoder.Recipe(name="round-trip", train_pairs=8, lr=3e-5, batch_size=4, seed=7)
+    folder = cross_encoder.save(Saveable(), cross_encoder.model_dir(recipe), recipe)
+    assert cross_encoder.saved_recipe(folder) == recipe != cross_encoder.STSB_2500
+    assert folder == cross_encoder.model_dir(recipe) and folder.name == "round-trip"
+
+
+def test_a_recipe_is_trained_only_with_its_own_hyperparameters():
+    """The arguments of train_cross_encoder must be the recipe's, or the saved recipe would lie: refused at once."""
+    recipe = cross_encoder.Recipe(name="tiny", train_pairs=1)
+    pairs = [("a", "b", 0.5)]
+    with pytest.raises(ValueError, match="differ from"):
+        cross_encoder.train_cross_encoder(pairs, recipe=recipe, **{**recipe.hyperparameters(), "epochs": 2})
+    with pytest.raises(ValueError, match="differ from"):
+        cross_encoder.train_cross_encoder(pairs * 2, recipe=recipe, **recipe.hyperparameters())

@@ -107,4 +107,6 @@ def test_course_sentences_cover_what_the_lessons_discuss():
     sentences = data.course_sentences()
     for key in ("query_ranking", "paraphrases", "no_shared_words", "word_order", "punctuation", "polysemy"):
         assert sentences[key], key
-    assert len(sentences["query_ranking"]["candidates"]) == 5
+    ranking = sentences["query_ranking"]
+    assert isinstance(ranking["query"], str) and len(ranking["candidates"]) >= 2  # something to rank
+    assert len(set(ranking["candidates"])) == len(ranking["candidates"]) and ranking["query"] not in ranking["candidates"]

@@ -1,5 +1,6 @@
 """requirements.txt, environment.yml and the Makefile agree, so the ways of installing cannot drift."""
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -13,10 +14,22 @@ def _requirements(name="requirements.txt"):
     return [line for line in lines if line]
 
 
+def _torch_version() -> str:
+    return next(line for line in _requirements() if line.startswith("torch==")).partition("==")[2]
+
+
 def test_every_requirement_is_pinned_exactly():
     for line in _requirements() + _requirements("requirements-nodeps.txt"):
         assert "==" in line, f"{line!r} is not pinned with =="
-    assert "torch==2.13.0" in _requirements(), "torch must stay pinned to the local CPU wheel"
+
+
+def test_make_venv_installs_and_checks_the_pinned_torch_first():
+    """`make venv` installs torch on its own before the rest (an unpinned torch would pull CUDA), at the pin."""
+    recipe = subprocess.run(["make", "-n", "-B", "--no-print-directory", "-C", str(ROOT), "VENV=.venv", ".venv/.installed"],
+                            capture_output=True, text=True, check=True).stdout
+    installs = [line for line in recipe.splitlines() if " -m pip install " in line]
+    assert installs and installs[0].endswith(f" torch=={_torch_version()}"), installs[:1]
+    assert f"startswith('{_torch_version()}')" in recipe
 
 
 def test_environment_yml_matches_requirements():
@@ -25,7 +38,7 @@ def test_environment_yml_matches_requirements():
     pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     assert "conda-forge" in env["channels"]
     # torch comes from conda-forge's CPU-only package, at the same version as requirements.txt
-    assert "pytorch-cpu=2.13.0" in conda
+    assert f"pytorch-cpu={_torch_version()}" in conda
     assert not any(d.startswith(("pytorch=", "pytorch-gpu", "cudatoolkit", "cuda")) for d in conda)
     expected = [r for r in _requirements() if not r.startswith("torch==")]
     assert pip == expected
@@ -41,9 +54,13 @@ def test_environment_yml_conda_specs_are_valid():
 
 def test_ci_runs_make_test_and_the_readme_shows_the_two_commands():
     assert "make test" in (ROOT / ".ci" / "run").read_text()
-    makefile = (ROOT / "Makefile").read_text()
-    for target in ("lab:", "test:", "clean:", "venv:", "check:"):
-        assert f"\n{target}" in makefile
+    listed = subprocess.run(["make", "--no-print-directory", "-C", str(ROOT), "help"], capture_output=True, text=True,
+                            check=True).stdout
+    targets = {line.split()[0] for line in listed.splitlines() if line.strip()}
+    for target in ("lab", "test", "test-unit", "clean", "venv", "check"):  # listed by `make help`, and make can plan it
+        assert target in targets, f"`make help` does not list {target}"
+        planned = subprocess.run(["make", "-n", "-C", str(ROOT), target], capture_output=True, text=True)
+        assert planned.returncode == 0, f"make {target}: {planned.stderr}"
     readme = (ROOT / "README.md").read_text()
     assert readme.index("make lab") < readme.index("##") and readme.index("make test") < readme.index("##")
 

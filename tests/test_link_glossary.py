@@ -204,14 +204,14 @@ def test_course_glossary_says_where_each_term_is_seen_and_the_lessons_use_it():
     for heading, _, text in entries():
         seen = SEEN_IN.findall(text)
         assert seen, f"{heading}: no 'Seen in' lesson"
-        patterns = [lg._form_pattern(form) for form in terms[heading].forms]
+        patterns = [lg.form_pattern(form) for form in terms[heading].forms]
         for number, file in seen:
             assert file == LESSONS[number].name, f"{heading}: lesson {number} is {LESSONS[number].name}, not {file}"
             assert any(p.search(lesson_text(number)) for p in patterns), f"{heading}: lesson {number} never uses it"
     every_lesson = "\n".join(lesson_text(n) for n in LESSONS)
     for term in terms.values():  # a heading may be a descriptive name; every other spelling must be in use
         for form in term.forms[1:]:
-            assert lg._form_pattern(form).search(every_lesson), f"'{form}' ({term.name}) is used by no lesson"
+            assert lg.form_pattern(form).search(every_lesson), f"'{form}' ({term.name}) is used by no lesson"
 
 
 def test_docs_links_and_named_files_exist():

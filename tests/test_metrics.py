@@ -36,6 +36,7 @@ def test_paired_cosine():
     np.testing.assert_allclose(metrics.paired_cosine(a, b), [1.0, -1.0, 0.0])
 
 
+@pytest.mark.slow
 def test_minilm_on_lee_reproduces_the_measured_reference(minilm):
     """stack-notes measured Pearson 0.656 / Spearman 0.508 for all-MiniLM-L6-v2 on the Lee ratings."""
     result = metrics.lee_correlation(models.embed(data.lee_documents(), minilm))
@@ -43,6 +44,7 @@ def test_minilm_on_lee_reproduces_the_measured_reference(minilm):
     assert result["spearman"] == pytest.approx(0.508, abs=0.005)
 
 
+@pytest.mark.slow
 def test_minilm_reproduces_its_published_stsb_score(minilm, stsb_required):
     """MTEB reports 82.03 Spearman x 100 for all-MiniLM-L6-v2 on the STS-B test split."""
     test = data.stsb("test")

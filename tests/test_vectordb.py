@@ -1,4 +1,5 @@
-"""The Milvus plumbing on real MiniLM embeddings and a real Milvus Lite database (no mocks)."""
+"""The Milvus plumbing on a real Milvus Lite database with real MiniLM embeddings (no mocks; marked slow),
+and check_vectors on vectors of the same shape (fast)."""
 
 import logging
 import subprocess
@@ -27,6 +28,13 @@ def vectors(minilm):
     return models.embed(TEXTS, minilm)
 
 
+@pytest.fixture(scope="module")
+def unit_vectors():
+    """One float32 unit vector of 384 dimensions per text, as MiniLM gives, without loading it."""
+    rows = np.random.default_rng(0).normal(size=(len(TEXTS), 384)).astype(np.float32)
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
 @pytest.fixture
 def db(tmp_path):
     path = tmp_path / "sub" / "test.db"  # the parent does not exist yet: connect_lite creates it
@@ -53,10 +61,10 @@ def _rows(vectors, texts=TEXTS):
 
 
 # ---------------------------------------------------------------- check_vectors
-def test_check_vectors_accepts_real_embeddings(vectors):
-    checked = vectordb.check_vectors(vectors.astype(np.float64).tolist(), ids=list(range(len(TEXTS))), dim=384)
-    assert checked.dtype == np.float32 and checked.shape == (len(TEXTS), 384)
-    np.testing.assert_allclose(checked, vectors, rtol=1e-6)
+def test_check_vectors_accepts_embeddings(unit_vectors):
+    checked = vectordb.check_vectors(unit_vectors.astype(np.float64).tolist(), ids=list(range(len(TEXTS))), dim=384)
+    assert checked.dtype == np.float32 and checked.shape == (len(TEXTS), 384) and checked.flags.c_contiguous
+    np.testing.assert_allclose(checked, unit_vectors, rtol=1e-6)
 
 
 @pytest.mark.parametrize("make_bad, ids, dim, words", [
@@ -72,15 +80,15 @@ def test_check_vectors_accepts_real_embeddings(vectors):
     (lambda v: v, [7, 8, 7, 9, 8, 1], None, ["2 ids occur more than once", "7 (2 times)", "8 (2 times)"]),
     (lambda v: v, [1, 2, 3], None, ["3 ids for 6 vectors"]),
 ])
-def test_check_vectors_names_the_problem(vectors, make_bad, ids, dim, words):
+def test_check_vectors_names_the_problem(unit_vectors, make_bad, ids, dim, words):
     with pytest.raises(ValueError) as caught:
-        vectordb.check_vectors(make_bad(vectors), ids=ids, dim=dim)
+        vectordb.check_vectors(make_bad(unit_vectors), ids=ids, dim=dim)
     for word in words:
         assert word in str(caught.value)
 
 
-def test_check_vectors_lists_only_the_first_offenders(vectors):
-    many = np.repeat(vectors, 5, axis=0)  # 30 rows
+def test_check_vectors_lists_only_the_first_offenders(unit_vectors):
+    many = np.repeat(unit_vectors, 5, axis=0)  # 30 rows
     many[3:28] = np.nan
     with pytest.raises(ValueError, match=r"25 of 30 vectors .* rows 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 and 15 more"):
         vectordb.check_vectors(many)
@@ -88,6 +96,7 @@ def test_check_vectors_lists_only_the_first_offenders(vectors):
 
 
 # ---------------------------------------------------------------- a Milvus Lite database
+@pytest.mark.slow
 def test_insert_search_count_on_milvus_lite(db, vectors, minilm):
     client = vectordb.connect_lite(db)
     vectordb.fresh_collection(client, "texts", _schema(384), _index(client))
@@ -107,6 +116,7 @@ def test_insert_search_count_on_milvus_lite(db, vectors, minilm):
     client.close()
 
 
+@pytest.mark.slow
 def test_insert_checked_writes_nothing_when_a_row_is_bad(db, vectors):
     client = vectordb.connect_lite(db)
     vectordb.fresh_collection(client, "texts", _schema(384), _index(client))
@@ -124,6 +134,7 @@ def test_insert_checked_writes_nothing_when_a_row_is_bad(db, vectors):
     client.close()
 
 
+@pytest.mark.slow
 def test_milvus_lite_itself_accepts_what_check_vectors_refuses(db, vectors):
     """The reason for check_vectors: without it these inserts 'succeed'. If a Milvus Lite release
     starts refusing them, this test fails and the lessons' text must change."""
@@ -138,6 +149,7 @@ def test_milvus_lite_itself_accepts_what_check_vectors_refuses(db, vectors):
     client.close()
 
 
+@pytest.mark.slow
 def test_quiet_milvus_logs_hides_the_logged_traceback_but_not_the_error(db, vectors, capfd):
     client = vectordb.connect_lite(db)
     vectordb.fresh_collection(client, "texts", _schema(384), _index(client))
@@ -168,6 +180,7 @@ _REOPEN = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_a_second_process_gets_a_clear_error_until_the_first_releases(db, vectors):
     client = vectordb.connect_lite(db)
     vectordb.fresh_collection(client, "texts", _schema(384), _index(client))
@@ -188,6 +201,7 @@ def test_a_second_process_gets_a_clear_error_until_the_first_releases(db, vector
     assert reopened.stdout.splitlines() == ["rows 6", f"first {TEXTS[0]}"]
 
 
+@pytest.mark.slow
 def test_index_params_reach_milvus_lite(db):
     """pymilvus 3's flat form is dropped by Milvus Lite 3.2.2; the nested form of index_params is kept."""
     client = vectordb.connect_lite(db)
@@ -203,6 +217,7 @@ def test_index_params_reach_milvus_lite(db):
     client.close()
 
 
+@pytest.mark.slow
 def test_index_files_show_the_background_build(db, vectors):
     client = vectordb.connect_lite(db)
     # An index declared at creation is built after each flush, in a background thread.
@@ -223,6 +238,7 @@ def test_index_files_show_the_background_build(db, vectors):
     client.close()
 
 
+@pytest.mark.slow
 def test_remove_lite_releases_and_deletes(db, vectors):
     client = vectordb.connect_lite(db)
     vectordb.fresh_collection(client, "texts", _schema(384), _index(client))

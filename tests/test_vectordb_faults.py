@@ -4,8 +4,8 @@ that a new process opens, with every batch flushed before the kill there, row fo
 A child process inserts real vectors (GloVe 6B-50d word vectors, 10,000 words a batch) with
 ``vectordb.insert_checked`` (insert, then flush) and writes a line to a report file, synced to
 disk, before each insert and after each flush. While it works, this process tries the same
-database and must get the course's ``DatabaseLockedError`` (inside ``quiet_milvus_logs``, which used
-to hide its cause). The test kills the child once it has started its fourth batch (on a busy machine
+database and must get the course's ``DatabaseLockedError`` (inside ``quiet_milvus_logs``, which must
+not hide its cause). The test kills the child once it has started its fourth batch (on a busy machine
 it may be further along), then a new process opens the database and counts the rows of every batch:
 each flushed batch complete, the interrupted one complete or absent, never half there.
 (A second process opening a database that a live process holds is also tested, the other way
@@ -15,8 +15,8 @@ The last tests start lesson 06's embedded Milvus server with every proxy at a cl
 tools/run_notebooks_robust.sh does: it never comes up unless ``vectordb.without_proxies`` hides them
 (about 45 s, most of it the 30 s the failing start is given).
 
-Run: ``.venv/bin/python -m pytest tests/test_vectordb_faults.py -p no:cacheprovider`` (12-20 s measured on the
-2-core machine under a load near 10).
+The kill test and the server test are marked ``slow`` (the server test also ``robust``: it runs lesson 06's
+server in the closed network of tools/run_notebooks_robust.sh); ``make test-unit`` runs only the proxy test.
 """
 
 import json
@@ -89,6 +89,7 @@ def read_report(path) -> list[str]:
     return path.read_text().splitlines() if path.exists() else []
 
 
+@pytest.mark.slow
 def test_a_process_killed_during_a_batch_insert_loses_no_flushed_batch(tmp_path):
     glove = np.load(models.model_path("glove-6B-50d") / "glove_6B_50d_emb.npy", mmap_mode="r")
     vectors = np.ascontiguousarray(glove[:BATCH * BATCHES], dtype=np.float32)
@@ -182,6 +183,8 @@ SERVER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
+@pytest.mark.robust
 def test_a_milvus_server_starts_behind_a_closed_proxy_only_without_it(tmp_path):
     """Lesson 06's embedded server with every proxy at a closed port, as tools/run_notebooks_robust.sh runs
     it: its parts call each other at this machine's address through the proxy and never come up; inside

@@ -107,9 +107,10 @@ def read_glossary(path: Path) -> list[Term]:
             for name, anchor, forms, exceptions in entries]
 
 
-def _form_pattern(form: str) -> re.Pattern:
-    # A form matches as a whole word: not inside a longer word or a hyphenated compound
-    # ("encoder" must not match in "bi-encoder"). An optional plural follows.
+def form_pattern(form: str) -> re.Pattern:
+    """The pattern that finds a glossary form in text: as a whole word, not inside a longer word or a
+    hyphenated compound ("encoder" does not match in "bi-encoder"), with an optional plural; case-blind
+    unless the form is an acronym."""
     plural = r"(?:s|es)?" if form[-1].isalnum() else ""
     flags = 0 if form.upper() == form and any(ch.isalpha() for ch in form) else re.IGNORECASE
     words = r"\s+".join(re.escape(word) for word in form.split())
@@ -176,7 +177,7 @@ def link_text(text: str, terms: list[Term], target: str, linked: set[str]) -> tu
         excluded = [(m.start(), m.end()) for phrase in term.exceptions
                     for m in re.finditer(r"\s+".join(map(re.escape, phrase.split())), text)]
         for form in term.forms:
-            for m in _form_pattern(form).finditer(text):  # the whole text, so the word checks see both sides
+            for m in form_pattern(form).finditer(text):  # the whole text, so the word checks see both sides
                 if not any(lo <= m.start() and m.end() <= hi for lo, hi in free):
                     continue  # touches code, a heading, a link or math
                 if any(lo <= m.start() and m.end() <= hi for lo, hi in excluded):

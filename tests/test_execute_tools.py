@@ -47,6 +47,7 @@ def _notebook(path: Path, *sources: str) -> None:
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources]), path)
 
 
+@pytest.mark.slow
 def test_a_failing_notebook_is_not_written_back(tmp_path):
     path = tmp_path / "broken.ipynb"
     _notebook(path, "x = 1", "1 / 0")
@@ -56,6 +57,7 @@ def test_a_failing_notebook_is_not_written_back(tmp_path):
     assert path.read_bytes() == before
 
 
+@pytest.mark.slow
 def test_a_good_notebook_is_stored_executed_in_order(tmp_path):
     path = tmp_path / "good.ipynb"
     _notebook(path, "x = 20", "print(x + 1)")

@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import export_lessons
+
 ROOT = Path(__file__).resolve().parent.parent
 #: Other work may keep at most this many cores busy while a notebook is stored.
 BUSY_CORES_LIMIT = 0.5
@@ -78,6 +80,10 @@ def main(names: list[str]) -> None:
     for path in paths:
         if not path.is_file():
             raise SystemExit(f"no notebook at {path}")
+    # Later lessons import the code earlier ones save: run them against the cells as they are now.
+    if export_lessons.main([]) != 0:
+        raise SystemExit("a lesson's #@save cell cannot be exported (see above): fix it first")
+    for path in paths:
         print(f"== {path}")
         wait_until_quiet(path.name)
         print(f"  executed and stored in {execute(path.resolve()):.0f} s")

@@ -1,0 +1,40 @@
+# Generated from notebooks/01_sparse_vectors.ipynb by tools/export_lessons.py: do not edit.
+# Change the lesson's #@save cells instead, then run `make export`.
+"""Code taught in the lesson "01 · Sparse vectors: bag of words and TF-IDF", for later lessons, checks and tools to import."""
+
+from embedding_course import data
+from embedding_course import metrics
+import numpy as np
+import re
+
+
+TOKEN_PATTERN = r"(?u)\b\w\w+\b"  # scikit-learn's default: words of 2+ letters/digits
+
+
+def tokenize(text):
+    return re.findall(TOKEN_PATTERN, text.lower())
+
+
+def cosine(A, B):
+    # Cosine similarity of every row of A with every row of B (dense arrays).
+    norms = np.linalg.norm(A, axis=1)[:, None] * np.linalg.norm(B, axis=1)[None, :]
+    return (A @ B.T) / np.where(norms == 0, 1, norms)  # an all-zero row scores 0 with everything
+
+
+SETTINGS = dict(lowercase=True, token_pattern=TOKEN_PATTERN, stop_words="english",
+                smooth_idf=True, sublinear_tf=True, norm="l2")
+
+
+def lee_score(vectorizer, fit_on):
+    return metrics.lee_correlation(vectorizer.fit(fit_on).transform(data.lee_documents()))
+
+
+def pair_cosine(vectorizer, a, b):
+    va, vb = vectorizer.transform([a, b]).toarray()
+    return float(cosine(va[None], vb[None])[0, 0])
+
+
+def query_and_rest(article):
+    # the first sentence (the query) and the rest of the article (the document to find)
+    first, rest = re.split(r"(?<=[.!?])\s+", article, maxsplit=1)
+    return first, rest

@@ -1,0 +1,57 @@
+# Generated from notebooks/02_word_vectors_and_rnns.ipynb by tools/export_lessons.py: do not edit.
+# Change the lesson's #@save cells instead, then run `make export`.
+"""Code taught in the lesson "02 · Word vectors and RNN hidden states", for later lessons, checks and tools to import."""
+
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+from torch import nn
+import numpy as np
+import re
+import torch
+
+
+def analogy(glove, unit, a, b, c, topn=3):
+    # unit: glove's vectors scaled to length 1. a - b + c, then the words whose vectors have the highest cosine with it
+    target = unit[glove.key_to_index[a]] - unit[glove.key_to_index[b]] + unit[glove.key_to_index[c]]
+    scores = unit @ (target / np.linalg.norm(target))
+    best = [i for i in np.argsort(-scores)[: topn + 3] if glove.index_to_key[i] not in (a, b, c)]
+    return [(glove.index_to_key[i], round(float(scores[i]), 3)) for i in best[:topn]]
+
+
+def glove_words(text):
+    # lower-case words of letters, digits and apostrophes, as GloVe spells them
+    return re.findall(r"[a-z0-9']+", text.lower())
+
+
+def mean_glove(text, glove, stop_words=ENGLISH_STOP_WORDS):
+    words = [w for w in glove_words(text) if w in glove.key_to_index and w not in stop_words]
+    return np.mean([glove[w] for w in words], axis=0)
+
+
+class GRUEncoder(nn.Module):
+    # GloVe vectors -> GRU -> final hidden state (the text's embedding) -> class scores
+
+    def __init__(self, word_vectors, hidden_size=32, n_classes=2):
+        super().__init__()
+        self.emb = nn.Embedding.from_pretrained(torch.from_numpy(word_vectors), freeze=True)
+        self.gru = nn.GRU(word_vectors.shape[1], hidden_size, batch_first=True)
+        self.head = nn.Linear(hidden_size, n_classes)
+
+    def encode(self, texts):
+        # texts: a list of 1-d tensors of token ids; returns one final hidden state per text
+        lengths = torch.tensor([len(ids) for ids in texts])
+        padded = nn.utils.rnn.pad_sequence(texts, batch_first=True)
+        packed = nn.utils.rnn.pack_padded_sequence(self.emb(padded), lengths, batch_first=True, enforce_sorted=False)
+        _, last = self.gru(packed)
+        return last[0]
+
+    def states(self, ids):
+        # the hidden state after every token of one text: (tokens, hidden_size)
+        return self.gru(self.emb(ids)[None])[0][0]
+
+    def forward(self, texts):
+        return self.head(self.encode(texts))
+
+
+def ids_of(text, glove, max_tokens=100):
+    # GloVe row numbers of the text's words (words without a vector are skipped), at most max_tokens
+    return torch.tensor([glove.key_to_index[w] for w in glove_words(text) if w in glove.key_to_index][:max_tokens])

@@ -33,7 +33,7 @@ TORCH_INDEX ?=
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 INSTALL := $(BIN)/python -m pip install -q --disable-pip-version-check --progress-bar off $(FROM_WHEELHOUSE)
 
-.PHONY: help venv lab test test-unit test-notebooks test-robust test-workshop browser site test-site check bench execute wheelhouse lock clean distclean
+.PHONY: help venv lab test test-unit test-notebooks test-robust test-workshop browser site test-site check bench export execute wheelhouse lock clean distclean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -59,11 +59,12 @@ lab: $(STAMP)  ## open JupyterLab on the lessons (no browser; copy the printed U
 		--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
 
 test: $(STAMP)  ## unit tests + every notebook under nbval (strict), offline
+	$(BIN)/python tools/export_lessons.py --check
 	$(BIN)/python -m pytest tests notebooks solutions --ignore=tests/workshop --ignore=tests/site --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 600 -p no:cacheprovider
 
-test-unit: $(STAMP)  ## only the unit tests of the package
-	$(BIN)/python -m pytest tests --ignore=tests/workshop --ignore=tests/site -p no:cacheprovider
+test-unit: $(STAMP)  ## the fast tier for contributors (about a minute): unit tests that load no model, no slow or robust ones
+	$(BIN)/python -m pytest tests --ignore=tests/workshop --ignore=tests/site -m "not slow and not robust" -p no:cacheprovider
 
 test-notebooks: $(STAMP)  ## only the notebooks, under nbval
 	$(BIN)/python -m pytest notebooks solutions --nbval --nbval-current-env \
@@ -92,7 +93,10 @@ check: $(STAMP)  ## environment check: versions, models (with checksums) and dat
 	$(BIN)/python -m embedding_course.check
 
 bench: $(STAMP)  ## benchmarks (~30 min on 2 cores): lessons, throughput, cross- vs bi-encoder, Milvus -> docs/benchmarks.md
-	$(BIN)/python tools/bench.py $(BENCH_ARGS)
+	$(BIN)/python tools/bench $(BENCH_ARGS)
+
+export: $(STAMP)  ## write embedding_course/lessons/ from the lessons' #@save cells (after editing one)
+	$(BIN)/python tools/export_lessons.py
 
 execute: $(STAMP)  ## re-run lessons and solutions from a fresh kernel and store their outputs, on a quiet machine only (authors; NOTEBOOKS= limits it)
 	$(BIN)/python tools/execute_notebooks.py $(NOTEBOOKS)

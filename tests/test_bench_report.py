@@ -1,25 +1,21 @@
-"""The committed benchmark report is what tools/bench.py renders from the committed results, nothing else."""
+"""The committed benchmark report is what tools/bench renders from the committed results, nothing else."""
 
-import importlib.util
 import json
+import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tools"))
 
-
-def load_bench():
-    spec = importlib.util.spec_from_file_location("bench", REPO / "tools" / "bench.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    return bench
+from bench.common import load_results  # noqa: E402
+from bench.report import render_report  # noqa: E402
 
 
 def test_report_is_generated_from_the_results_file():
-    bench = load_bench()
     results_path = REPO / "benchmarks" / "results.json"
-    rendered = bench.render_report(bench.load_results(results_path), results_path)
+    rendered = render_report(load_results(results_path), results_path)
     assert rendered == (REPO / "docs" / "benchmarks.md").read_text(encoding="utf-8"), (
-        "docs/benchmarks.md differs from what tools/bench.py renders: run `.venv/bin/python tools/bench.py "
+        "docs/benchmarks.md differs from what tools/bench renders: run `.venv/bin/python tools/bench "
         "--report-only` instead of editing it by hand")
 
 

@@ -33,15 +33,20 @@ import urllib.request
 import zlib
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import embedding_course
 from embedding_course import data, models
-from embedding_course.models import _member_path
+from embedding_course.models import member_path
 
 from broken_install import broken_install  # tests/broken_install.py
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+
+from course_env import free_port  # noqa: E402
+
 PACKAGE = Path(embedding_course.__file__).parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
@@ -66,7 +71,7 @@ def test_the_only_unpickling_is_the_restricted_loader_of_the_newsgroups_file():
     tree = ast.parse(package_sources()["data.py"])
     unpicklers = [node.name for node in ast.walk(tree) if isinstance(node, ast.ClassDef)
                   and any(ast.unparse(base) == "pickle.Unpickler" for base in node.bases)]
-    assert unpicklers == ["_RestrictedUnpickler"]
+    assert unpicklers == ["RestrictedUnpickler"]
     callers = {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)
                and any(isinstance(call, ast.Call) and ast.unparse(call.func) == "restricted_unpickle"
                        for call in ast.walk(node))}
@@ -76,8 +81,26 @@ def test_the_only_unpickling_is_the_restricted_loader_of_the_newsgroups_file():
     assert 'restricted_unpickle(zlib.decompress(gensim_path("mini_newsgroup").read_bytes()))' in newsgroups
     for notebook in NOTEBOOKS:  # the lessons may measure a pickle's size (pickle.dumps), never load one
         assert not UNPICKLING.findall(notebook_code(notebook)), notebook.name
-    # np.load without allow_pickle: an object array in a .npy file is refused by numpy itself
-    assert "np.load(folder / \"glove_6B_50d_emb.npy\")" in package_sources()["models.py"]
+
+
+class _OpensAFile:
+    """Pickled inside an object array, it would create ``path`` when unpickled."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return open, (str(self.path), "w")
+
+
+def test_glove_loading_refuses_a_pickled_object_array_without_running_it(tmp_path, monkeypatch):
+    folder, marker = tmp_path / "glove", tmp_path / "ran"
+    folder.mkdir()
+    np.save(folder / "glove_6B_50d_emb.npy", np.array([_OpensAFile(marker)], dtype=object), allow_pickle=True)
+    monkeypatch.setattr(models, "model_path", lambda name: folder)
+    with pytest.raises(ValueError, match="allow_pickle"):
+        models.load_glove()
+    assert not marker.exists()
 
 
 def _global_pickle(module: str, name: str, argument: str, protocol: int) -> bytes:
@@ -118,7 +141,7 @@ def test_the_allow_list_is_exactly_what_the_newsgroups_file_needs():
             needed.add(tuple(argument.split(" ", 1)))
     assert needed == {("copy_reg", "_reconstructor"), ("__builtin__", "dict"), ("sklearn.datasets.base", "Bunch"),
                       ("numpy", "dtype"), ("numpy", "ndarray"), ("numpy.core.multiarray", "_reconstruct")}
-    unpickler = data._RestrictedUnpickler(io.BytesIO(b""))
+    unpickler = data.RestrictedUnpickler(io.BytesIO(b""))
     for module, name in needed:
         assert callable(unpickler.find_class(module, name))
     # The Python-3 spellings of the same names are not on the list either: only the file's own six are.
@@ -188,6 +211,7 @@ CORRUPTED_MODELS = ["all-MiniLM-L6-v2", "all-MiniLM-L6-v2-int8-onnx", "paraphras
                     "tekken-llm-tokenizer"]
 
 
+@pytest.mark.slow
 def test_corrupted_weights_are_refused_before_any_model_code_opens_them(tmp_path):
     site = tmp_path / "site"
     damaged = {corrupt_copy(site, model).relative_to(site).as_posix() for model in CORRUPTED_MODELS}
@@ -209,17 +233,11 @@ def test_corrupted_weights_are_refused_before_any_model_code_opens_them(tmp_path
                                     "/etc/cron.d/job", "elsewhere/model.safetensors", "all-mpnet-base-v2"])
 def test_a_zip_member_outside_the_model_folder_is_refused(member):
     with pytest.raises(ValueError):
-        _member_path(member, "all-mpnet-base-v2")
-    assert _member_path("all-mpnet-base-v2/1_Pooling/config.json", "all-mpnet-base-v2") == Path("1_Pooling/config.json")
+        member_path(member, "all-mpnet-base-v2")
+    assert member_path("all-mpnet-base-v2/1_Pooling/config.json", "all-mpnet-base-v2") == Path("1_Pooling/config.json")
 
 
 # ---------------------------------------------------------------- make lab: token and localhost only
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _status(url: str) -> int:
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # straight to the server, no proxy
     try:
@@ -237,10 +255,11 @@ def _other_addresses() -> list[str]:
             if a.family == socket.AF_INET and not a.address.startswith("127.")]
 
 
+@pytest.mark.slow
 def test_make_lab_keeps_its_token_and_listens_on_localhost_only(tmp_path):
     import psutil
 
-    port = _free_port()
+    port = free_port()
     dry_run = subprocess.run(["make", "-n", "lab", f"PORT={port}"], cwd=ROOT, capture_output=True, text=True, check=True)
     if "pip install" in dry_run.stdout:
         pytest.skip("the environment is out of date: `make lab` would reinstall it first (run make venv)")

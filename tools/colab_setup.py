@@ -33,10 +33,11 @@ import importlib.metadata as metadata
 import importlib.util
 import json
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
+
+from course_env import PRINT_SETTINGS, normalize, read_pins  # tools/course_env.py, beside this file
 
 #: Pins of requirements.txt that are not installed on Colab: torch (Colab's build is kept) and the
 #: tools for running and testing notebooks locally. Colab has its own front end and kernel; replacing
@@ -44,31 +45,12 @@ from pathlib import Path
 LEFT_TO_COLAB = frozenset({"torch", "jupyterlab", "ipywidgets", "ipykernel", "nbval", "nbformat", "nbconvert",
                            "pytest", "pyyaml", "py-rattler", "playwright"})
 #: Settings the Makefile exports that change what a lesson prints (progress bars, a tokenizers warning).
-ENVIRONMENT = {"HF_HUB_DISABLE_PROGRESS_BARS": "1", "TOKENIZERS_PARALLELISM": "false"}
+ENVIRONMENT = PRINT_SETTINGS
 PACKAGE = "embedding-course"
 
 
 class RestartNeeded(RuntimeError):
     """pip replaced a package this session had already imported: restart the session, run the cell again."""
-
-
-def normalize(name: str) -> str:
-    """A distribution name as pip compares it (PEP 503): ``PyYAML`` -> ``pyyaml``, ``huggingface_hub`` -> ``huggingface-hub``."""
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def read_pins(path: Path) -> dict[str, str]:
-    """``{normalized name: version}`` for every ``name==version`` line of a requirements file."""
-    pins = {}
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        line = line.split("#")[0].strip()
-        if not line:
-            continue
-        name, sep, version = line.partition("==")
-        if not sep:
-            raise ValueError(f"{path}: {line!r} is not pinned with ==")
-        pins[normalize(name)] = version.strip()
-    return pins
 
 
 def installed_version(name: str) -> str | None:

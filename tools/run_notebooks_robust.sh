@@ -5,7 +5,8 @@
 #     Hugging Face, torch, matplotlib, numba, IPython or Jupyter, no XDG_*/MPLCONFIGDIR/NUMBA_CACHE_DIR,
 #     no PYTHONPATH, nothing of the caller's shell;
 #   * every network path is closed: http(s)/all proxies point at a local port where nothing listens,
-#     pip has no index, and the Hugging Face libraries are offline (as tests/workshop's no_network_env);
+#     pip has no index, and the Hugging Face libraries are offline (tools/course_env.py's
+#     closed_network, as tests/workshop's no_network_env);
 #   * both runs share one generated-state folder ($ROBUST_CACHE, emptied before the first run): the
 #     first run starts with nothing extracted or trained, the second finds what the first left there
 #     (databases, extracted and trained models) and must pass as well.
@@ -48,9 +49,12 @@ kernel_settings() {
 }
 for kernel in "${kernels[@]}"; do kernel_settings "$kernel" > /dev/null || exit 2; done
 
-# A local port where nothing listens: the socket is closed again as soon as the port is known.
-closed_port=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-closed=http://127.0.0.1:$closed_port
+# The offline settings and every way out closed, as tools/course_env.py defines them: proxies at a
+# local port where nothing listens (the socket that found it is closed again at once).
+network=$("$PYTHON" tools/course_env.py --shell --closed-network)
+eval "network_env=($(sed 's/^export //' <<< "$network"))"  # NAME=value words for env
+closed=$(eval "$network"; echo "$HTTP_PROXY")
+closed_port=${closed##*:}
 
 if [ -e "$CACHE" ] && [ ! -e "$CACHE/.made-by-run_notebooks_robust" ]; then
     echo "$CACHE exists and was not made by this script; it would be emptied: choose another ROBUST_CACHE" >&2
@@ -79,11 +83,7 @@ for run in $(seq 1 "$RUNS"); do
         LANG=C.UTF-8 LC_ALL=C.UTF-8 TMPDIR="${TMPDIR:-/tmp}" TERM=dumb
         NUMBA_CACHE_DIR="$home/.cache/numba"
         EMBEDDING_COURSE_CACHE="$CACHE" STSB_DIR="$STSB_DIR"
-        HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_DATASETS_OFFLINE=1 HF_HUB_DISABLE_PROGRESS_BARS=1
-        HF_HUB_DISABLE_TELEMETRY=1 TOKENIZERS_PARALLELISM=false PYTHONHASHSEED=0
-        http_proxy="$closed" https_proxy="$closed" HTTP_PROXY="$closed" HTTPS_PROXY="$closed"
-        all_proxy="$closed" ALL_PROXY="$closed" no_proxy=127.0.0.1,localhost NO_PROXY=127.0.0.1,localhost
-        PIP_NO_INDEX=1 PIP_INDEX_URL="$closed" PIP_CONFIG_FILE=/dev/null
+        "${network_env[@]}"
         "${forced[@]}")
     # Check the way out is closed: a request in that environment must fail at the closed proxy.
     if "${clean[@]}" "$PYTHON" -c 'import urllib.request; urllib.request.urlopen("https://pypi.org/simple/", timeout=10)' 2>/dev/null; then

@@ -9,20 +9,16 @@ pointed at a copy, for instance one broken on purpose to see the test fail:
 import functools
 import http.server
 import os
-import socket
+import sys
 import threading
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools"))
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
+from course_env import free_port  # noqa: E402
 
 
 @pytest.fixture(scope="session")

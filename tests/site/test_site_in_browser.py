@@ -60,8 +60,8 @@ def site_path(source: Path) -> str:
     return source.relative_to(ROOT).with_suffix(".html").as_posix()
 
 
-def first_heading(notebook: dict) -> str:
-    """The lesson's title: the first `# ` heading of its first Markdown cell, without Markdown marks."""
+def stored_title(notebook: dict) -> str:
+    """The lesson's title read from the notebook itself (not by the site's code): its first `# ` heading, no marks."""
     first = next("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "markdown")
     found = re.search(r"^#\s+(.+?)\s*$", first, flags=re.MULTILINE)
     return re.sub(r"[*_`]", "", found.group(1)).strip() if found else ""
@@ -150,7 +150,7 @@ def test_lesson_renders_with_its_figures_and_no_error(crawl, notebook):
     expected = expected_outputs(stored)
     page = page_of(crawl, notebook)
     assert page["status"] == 200
-    assert page["h1"] == first_heading(stored) and page["h1Visible"], f"title shown: {page['h1']!r}"
+    assert page["h1"] == stored_title(stored) and page["h1Visible"], f"title shown: {page['h1']!r}"
     assert not expected["errors"], f"{notebook.name} was saved with error outputs {expected['errors']}"
     assert page["figures"] == expected["figures"], \
         f"{page['figures']} figures on the page, {expected['figures']} image outputs in {notebook.name}"

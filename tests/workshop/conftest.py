@@ -1,33 +1,23 @@
 """Workshop-day tests: slow, run by `make test-workshop` (not by `make test`)."""
 
 import os
-import socket
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools"))
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from course_env import closed_network, free_port  # noqa: E402,F401  (the tests import free_port from here)
 
 
 def no_network_env(**extra) -> dict:
-    """The current environment with every way out closed: proxies on a closed local port, no index, offline flags."""
-    closed = f"http://127.0.0.1:{free_port()}"
+    """The current environment with every way out closed (``course_env.closed_network``: proxies on a
+    closed local port, no index, offline flags), none of the caller's PIP_* settings, then ``extra``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
-    env.update({
-        "http_proxy": closed, "https_proxy": closed, "HTTP_PROXY": closed, "HTTPS_PROXY": closed,
-        "all_proxy": closed, "no_proxy": "127.0.0.1,localhost", "NO_PROXY": "127.0.0.1,localhost",
-        "PIP_CONFIG_FILE": os.devnull, "PIP_NO_INDEX": "1", "PIP_INDEX_URL": closed,
-        "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
-    })
-    env.update(extra)
-    return env
+    return {**env, **closed_network(), **extra}
 
 
 @pytest.fixture(scope="session")

@@ -79,14 +79,14 @@ def test_lesson_modules_run_what_the_lessons_teach():
 
 
 def defined_functions(path):
-    """(name, is exercise template, is #@save cell) of every top-level def and class in a notebook's code."""
+    """(name, is exercise template) of every top-level def and class in a notebook's code."""
     found = []
     for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
         source = "".join(cell["source"]) if cell["cell_type"] == "code" else ""
         code = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
         for node in ast.parse(code).body if code else []:
             if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-                found.append((node.name, "your code" in source, source.startswith(export_lessons.MARKER)))
+                found.append((node.name, "your code" in source))
     return found
 
 
@@ -94,7 +94,7 @@ def test_no_notebook_writes_a_function_again():
     """A name defined in two notebooks is code written twice, except an exercise template and its solution."""
     where = {}
     for path in NOTEBOOKS:
-        for name, template, _ in defined_functions(path):
+        for name, template in defined_functions(path):
             where.setdefault(name, []).append((path.stem.split("_")[0], template))
     twice = {name: places for name, places in where.items()
              if len(places) > 1 and not (len(places) == 2 and places[0][0] == places[1][0] and
@@ -104,5 +104,5 @@ def test_no_notebook_writes_a_function_again():
 
 def test_each_lesson_defines_a_name_once():
     for path in NOTEBOOKS:
-        names = [name for name, _, _ in defined_functions(path)]
+        names = [name for name, _ in defined_functions(path)]
         assert len(names) == len(set(names)), (path.name, sorted({n for n in names if names.count(n) > 1}))

@@ -33,31 +33,25 @@ def module_name(notebook: Path) -> str:
     return "l" + notebook.stem
 
 
+def code_cells(notebook: Path) -> list[str]:
+    """The sources of the notebook's code cells, in order."""
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    return ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+
+
 def saved_cells(notebook: Path) -> list[str]:
     """The sources of the notebook's ``#@save`` cells, marker line removed, in order."""
-    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
-    sources = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
-    return [s.split("\n", 1)[1].strip("\n") if "\n" in s else "" for s in sources
+    return [s.split("\n", 1)[1].strip("\n") if "\n" in s else "" for s in code_cells(notebook)
             if s.split("\n", 1)[0].strip() == MARKER]
-
-
-def title(notebook: Path) -> str:
-    """The lesson's first heading, without the '#'."""
-    for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
-        if cell["cell_type"] == "markdown":
-            for line in "".join(cell["source"]).splitlines():
-                if line.startswith("# "):
-                    return line[2:].strip()
-    return notebook.stem
 
 
 def render(notebook: Path) -> str:
     """The text of the module generated from ``notebook``: the imports its saved cells need, then the cells."""
-    relative = notebook.relative_to(ROOT) if notebook.is_relative_to(ROOT) else notebook
+    relative = (notebook.relative_to(ROOT) if notebook.is_relative_to(ROOT) else notebook).as_posix()
     cells = saved_cells(notebook)
-    header = (f"# Generated from {relative.as_posix()} by tools/export_lessons.py: do not edit.\n"
+    header = (f"# Generated from {relative} by tools/export_lessons.py: do not edit.\n"
               f"# Change the lesson's #@save cells instead, then run `make export`.\n"
-              f'"""Code taught in the lesson "{title(notebook)}", for later lessons, checks and tools to import."""\n')
+              f'"""Code taught in {relative}, for later lessons, checks and tools to import."""\n')
     imports = notebook_imports(notebook)
     needed = sorted({imports[name] for name in undefined_names("\n\n".join(cells)) if name in imports})
     return header + "".join(f"\n{line}" for line in needed) + "\n" * bool(needed) + "".join(f"\n\n{c}\n" for c in cells)
@@ -66,20 +60,15 @@ def render(notebook: Path) -> str:
 def notebook_imports(notebook: Path) -> dict[str, str]:
     """Each name the notebook's import statements bind -> the statement importing just that name."""
     found = {}
-    for source in code_sources(notebook):
-        for node in ast.parse(source).body:
+    for source in code_cells(notebook):
+        # IPython's %magic and !shell lines are no Python
+        python = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
+        for node in ast.parse(python).body:
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 for alias in node.names:
                     single = type(node)(names=[alias], module=getattr(node, "module", None), level=getattr(node, "level", 0))
                     found[(alias.asname or alias.name).split(".")[0]] = ast.unparse(single)
     return found
-
-
-def code_sources(notebook: Path) -> list[str]:
-    """The notebook's code cells, without IPython's %magic and !shell lines."""
-    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
-    return ["\n".join(line for line in "".join(c["source"]).splitlines() if not line.lstrip().startswith(("%", "!")))
-            for c in cells if c["cell_type"] == "code"]
 
 
 def undefined_names(source: str) -> set[str]:

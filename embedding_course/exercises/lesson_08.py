@@ -9,15 +9,6 @@ import numpy as np
 from .core import Wrong, call, exercise
 
 
-def _paragraph_bounds(tokenizer) -> dict[str, np.ndarray]:
-    """Per document: where each paragraph starts in the document's word pieces, and the end (lesson 08's counting)."""
-    from .. import data
-    from ..lessons.l04_bi_encoders import n_tokens
-
-    return {doc.id: np.cumsum([0] + [n_tokens(p, tokenizer, special_tokens=False) for p in doc.paragraphs])
-            for doc in data.course_corpus().itertuples()}
-
-
 def lesson_chunks(tokenizer, size: int | None, overlap: int = 0) -> list[dict]:
     """Lesson 08's chunks of every course document, by its own code: token windows, or paragraphs (``size=None``)."""
     from .. import data
@@ -28,6 +19,14 @@ def lesson_chunks(tokenizer, size: int | None, overlap: int = 0) -> list[dict]:
         chunks = paragraph_chunks(doc, tokenizer) if size is None else token_windows(doc, tokenizer, size, overlap)
         rows += [{**chunk, "tokens": chunk["end_token"] - chunk["start_token"]} for chunk in chunks]
     return rows
+
+
+def _paragraph_bounds(tokenizer) -> dict[str, np.ndarray]:
+    """Per document: where each paragraph starts in the document's word pieces, and the end (lesson 08's paragraphs)."""
+    bounds = {}
+    for chunk in lesson_chunks(tokenizer, None):
+        bounds.setdefault(chunk["doc_id"], [0]).append(chunk["end_token"])
+    return {doc_id: np.array(edges) for doc_id, edges in bounds.items()}
 
 
 @exercise("08.1", "overlapping windows", "chunks")

@@ -1,6 +1,6 @@
 # Generated from notebooks/01_sparse_vectors.ipynb by tools/export_lessons.py: do not edit.
 # Change the lesson's #@save cells instead, then run `make export`.
-"""Code taught in the lesson "01 · Sparse vectors: bag of words and TF-IDF", for later lessons, checks and tools to import."""
+"""Code taught in notebooks/01_sparse_vectors.ipynb, for later lessons, checks and tools to import."""
 
 from embedding_course import data
 from embedding_course import metrics

@@ -1,6 +1,6 @@
 # Generated from notebooks/02_word_vectors_and_rnns.ipynb by tools/export_lessons.py: do not edit.
 # Change the lesson's #@save cells instead, then run `make export`.
-"""Code taught in the lesson "02 · Word vectors and RNN hidden states", for later lessons, checks and tools to import."""
+"""Code taught in notebooks/02_word_vectors_and_rnns.ipynb, for later lessons, checks and tools to import."""
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from torch import nn

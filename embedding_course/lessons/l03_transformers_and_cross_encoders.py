@@ -1,6 +1,6 @@
 # Generated from notebooks/03_transformers_and_cross_encoders.ipynb by tools/export_lessons.py: do not edit.
 # Change the lesson's #@save cells instead, then run `make export`.
-"""Code taught in the lesson "03 · Transformers, BERT and the cross-encoder", for later lessons, checks and tools to import."""
+"""Code taught in notebooks/03_transformers_and_cross_encoders.ipynb, for later lessons, checks and tools to import."""
 
 
 def wordpiece(text, tokenizer):

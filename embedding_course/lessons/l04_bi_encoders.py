@@ -1,6 +1,6 @@
 # Generated from notebooks/04_bi_encoders.ipynb by tools/export_lessons.py: do not edit.
 # Change the lesson's #@save cells instead, then run `make export`.
-"""Code taught in the lesson "04 · Sentence embeddings with bi-encoders (SBERT), and how to choose a model", for later lessons, checks and tools to import."""
+"""Code taught in notebooks/04_bi_encoders.ipynb, for later lessons, checks and tools to import."""
 
 
 def n_tokens(text, tokenizer, special_tokens=True):

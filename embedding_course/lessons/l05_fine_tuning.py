@@ -1,6 +1,6 @@
 # Generated from notebooks/05_fine_tuning.ipynb by tools/export_lessons.py: do not edit.
 # Change the lesson's #@save cells instead, then run `make export`.
-"""Code taught in the lesson "05 · Fine-tuning on your own pairs", for later lessons, checks and tools to import."""
+"""Code taught in notebooks/05_fine_tuning.ipynb, for later lessons, checks and tools to import."""
 
 from embedding_course.lessons.l01_sparse_vectors import query_and_rest
 

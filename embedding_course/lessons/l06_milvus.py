@@ -1,6 +1,6 @@
 # Generated from notebooks/06_milvus.ipynb by tools/export_lessons.py: do not edit.
 # Change the lesson's #@save cells instead, then run `make export`.
-"""Code taught in the lesson "06 · A vector database: Milvus Lite, then a Milvus server", for later lessons, checks and tools to import."""
+"""Code taught in notebooks/06_milvus.ipynb, for later lessons, checks and tools to import."""
 
 import numpy as np
 import re

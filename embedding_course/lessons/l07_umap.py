@@ -1,6 +1,6 @@
 # Generated from notebooks/07_umap.ipynb by tools/export_lessons.py: do not edit.
 # Change the lesson's #@save cells instead, then run `make export`.
-"""Code taught in the lesson "07 · Seeing embeddings: UMAP", for later lessons, checks and tools to import."""
+"""Code taught in notebooks/07_umap.ipynb, for later lessons, checks and tools to import."""
 
 
 def strip_headers(post):

@@ -1,6 +1,6 @@
 # Generated from notebooks/08_chunking_and_retrieval.ipynb by tools/export_lessons.py: do not edit.
 # Change the lesson's #@save cells instead, then run `make export`.
-"""Code taught in the lesson "08 · Putting it together: chunking and retrieval", for later lessons, checks and tools to import."""
+"""Code taught in notebooks/08_chunking_and_retrieval.ipynb, for later lessons, checks and tools to import."""
 
 import numpy as np
 

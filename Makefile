@@ -54,7 +54,14 @@ $(STAMP): requirements.txt requirements-nodeps.txt constraints.txt pyproject.tom
 	$(BIN)/python -c "import torch; assert torch.__version__.startswith('2.13.0'), f'torch {torch.__version__} is not the pinned 2.13.0'"
 	@touch $@
 
-lab: $(STAMP)  ## open JupyterLab on the lessons (no browser; copy the printed URL with its token)
+# JupyterLab's defaults for this environment: no "notified about official Jupyter news?" pop-up and no
+# update check (both would contact a website), so the first screen is the lesson.
+LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
+$(LAB_OVERRIDES): tools/jupyterlab_overrides.json $(STAMP)
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+lab: $(STAMP) $(LAB_OVERRIDES)  ## open JupyterLab on the lessons (no browser; copy the printed URL with its token)
 	$(BIN)/jupyter lab --no-browser --ip 127.0.0.1 --port $(PORT) --ServerApp.root_dir=$(CURDIR) $(ALLOW_ROOT) \
 		--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
 

@@ -17,9 +17,9 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
 
 
 def quiet_lab_settings(folder: Path) -> Path:
-    """JupyterLab settings for a test: no news pop-up, no update check, and no autosave (the lesson stays as stored)."""
+    """A learner's JupyterLab settings for a test: no autosave (the lesson stays as stored). The news pop-up
+    is left to `make lab`'s own overrides, which the test checks."""
     settings = {
-        "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False},
         "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
         # Render every cell (JupyterLab 4 otherwise renders only the cells in view).
         "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
@@ -29,6 +29,17 @@ def quiet_lab_settings(folder: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values))
     return folder
+
+
+def lab_defaults(url: str, plugin: str) -> dict:
+    """The defaults JupyterLab serves for a plugin's settings (its schema with overrides.json applied)."""
+    import urllib.request
+
+    base, token = url.split("/lab/")[0], url.split("token=")[1]
+    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # the lab is local: never via a proxy
+    with direct.open(f"{base}/lab/api/settings/{plugin}?token={token}", timeout=30) as reply:
+        schema = json.load(reply)["schema"]
+    return {name: spec.get("default") for name, spec in schema["properties"].items()}
 
 
 def run_command(page, command: str) -> None:
@@ -59,6 +70,7 @@ def test_make_lab_runs_the_environment_check_in_a_browser(tmp_path, chromium):
                               stderr=subprocess.STDOUT, start_new_session=True)
     try:
         url = wait_for_url(log)
+        news = lab_defaults(url, "@jupyterlab/apputils-extension:notification")
         assert url.startswith(f"http://127.0.0.1:{port}/lab/tree/{LESSON}?token=")
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
@@ -66,6 +78,7 @@ def test_make_lab_runs_the_environment_check_in_a_browser(tmp_path, chromium):
             page.goto(url)
             page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=90_000)
             page.wait_for_selector(".jp-StatusBar-Widget:has-text('| Idle')", timeout=120_000)  # the kernel is up
+            asked_about_news = page.get_by_text("official Jupyter news").count()
             # Clear the stored outputs, so what we read below can only come from this run. The commands are
             # started, not awaited: their promises settle on JupyterLab's schedule, not the test's.
             run_command(page, "notebook:clear-all-cell-outputs")
@@ -86,6 +99,8 @@ def test_make_lab_runs_the_environment_check_in_a_browser(tmp_path, chromium):
         assert table.count("verified") == 6, table
         assert "False" not in table and "STS benchmark" in table
         assert errors == 0
+        assert news["fetchNews"] == "false" and news["checkForUpdates"] is False, news  # make lab's overrides.json
+        assert asked_about_news == 0, "JupyterLab asked about Jupyter news on the first screen"
         assert re.search(r"\d+ checks passed", summary), summary
     finally:
         os.killpg(server.pid, signal.SIGTERM)  # stop the server (and make) by process id

@@ -112,6 +112,32 @@ def mrr(ranked: Sequence[Sequence], relevant: Sequence, k: int = 10) -> float:
     return float(np.mean(scores))
 
 
+def bootstrap_interval(per_query, *, resamples: int = 2000, level: float = 0.95, seed: int = 42) -> tuple[float, float, float]:
+    """The mean of ``per_query`` and a percentile bootstrap interval for it: ``(mean, low, high)``.
+
+    Resample the queries with replacement ``resamples`` times and take the middle ``level`` of the means.
+    For a gain, pass each query's difference (method B minus method A on the *same* query): a paired
+    bootstrap, whose interval excludes 0 only when the gain is larger than the luck of the query sample.
+
+    >>> bootstrap_interval([1, 1, 1, 1])
+    (1.0, 1.0, 1.0)
+    >>> mean, low, high = bootstrap_interval([0, 1] * 50)
+    >>> round(mean, 2), low < 0.5 < high
+    (0.5, True)
+    """
+    values = _numbers(per_query, "per_query", dtype=float)
+    if values.ndim != 1 or len(values) < 2:
+        raise ValueError(f"per_query must hold one number per query, at least 2 of them (got shape {values.shape})")
+    if not is_whole_number(resamples, 100, numpy_ok=True):
+        raise ValueError(f"resamples must be a whole number of at least 100 (the course uses 2000), not {resamples!r}")
+    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0.5 <= level < 1:
+        raise ValueError(f"level must be a coverage between 0.5 and 1, e.g. 0.95, not {level!r}")
+    rows = np.random.default_rng(seed).integers(0, len(values), size=(resamples, len(values)))
+    means = values[rows].mean(axis=1)
+    low, high = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
+    return float(values.mean()), float(low), float(high)
+
+
 def _check_ranked(ranked, relevant, k):
     if ranked is None or relevant is None or isinstance(ranked, str):
         raise TypeError("ranked must be a list with one ranked list of results per query, and relevant a list with "

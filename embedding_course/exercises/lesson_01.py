@@ -140,9 +140,12 @@ def check_negation_stop_words(negation_vectorizer, wide):
     if max(unshared) > 0:
         raise Wrong("a no_shared_words pair now scores above 0: your list let back in a word both sentences use.")
     not_idf = vectorizer.idf_[vectorizer.vocabulary_["not"]]
+    lower = int((vectorizer.idf_ < not_idf).sum())
+    rarer = f"only {lower:,} of the {len(vectorizer.idf_):,} words have a lower idf" if lower else (
+        f"none of the other {len(vectorizer.idf_) - 1:,} words has a lower idf")
     return (f"the negation pairs now score {min(negation):.3f} to {max(negation):.3f} (below 1), and the "
-            f"no_shared_words pairs still score 0. 'not' has idf {not_idf:.2f}, lower than "
-            f"{np.mean(vectorizer.idf_ > not_idf):.0%} of the vocabulary's words: a small weight.")
+            f"no_shared_words pairs still score 0. 'not' has idf {not_idf:.2f}: {rarer}, so it adds only a "
+            "small weight.")
 
 
 def _tfidf_search_scores(settings: dict, queries: list[str], documents: list[str], fit_on: list[str]):

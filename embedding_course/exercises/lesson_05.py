@@ -87,21 +87,46 @@ def check_mixed_training_set(mixed, train_df, test_df, stsb_sample):
 
 @exercise("05.3", "streaming the one-line way", "stream", "max_steps")
 def check_json_stream(stream, max_steps, jsonl_path):
-    """``load_dataset("json", ..., streaming=True)`` over ``jsonl_path``, and ``max_steps`` for two passes in batches of 8.
+    """``load_dataset("json", ..., streaming=True)`` over ``jsonl_path`` with section 6's ``features`` cast, and
+    ``max_steps`` for two passes in batches of 8.
+
+    The stream must come from the JSON loader (not section 6's generator), read every line of the file once per
+    pass, and have the features query and passage, both ``Value("string")``. (In datasets 5 the JSON loader already
+    infers these two string columns from the file, so there ``.cast(features)`` leaves the stream unchanged.)
 
     >>> exercises.check_json_stream(json_stream, 56, jsonl_path)              # doctest: +SKIP
     """
-    from datasets import IterableDataset
+    from datasets import Features, IterableDataset, IterableDatasetDict, Value
 
+    if isinstance(stream, IterableDatasetDict):
+        raise Wrong(f"stream is a dict of splits ({', '.join(stream)}): pass split=\"train\" to load_dataset to get "
+                    "the stream itself.")
     if not isinstance(stream, IterableDataset):
-        raise Wrong(f"stream should be a datasets.IterableDataset (load_dataset(..., streaming=True)), "
-                    f"not {type(stream).__name__}.")
+        kind = type(stream).__name__
+        hint = " (without streaming=True load_dataset reads the whole file into memory)" if kind == "Dataset" else ""
+        raise Wrong(f"stream should be a datasets.IterableDataset (load_dataset(..., streaming=True)), not {kind}{hint}.")
+    builder = getattr(stream.info, "builder_name", None)
+    if builder != "json":
+        made = "section 6's generator (IterableDataset.from_generator)" if builder == "generator" else (
+            f"{builder!r}" if builder else "something other than load_dataset")
+        raise Wrong(f"this stream comes from {made}; the exercise replaces it by the one line "
+                    "load_dataset(\"json\", data_files=str(jsonl_path), split=\"train\", streaming=True).")
     lines = [json.loads(line) for line in Path(jsonl_path).read_text(encoding="utf-8").splitlines() if line.strip()]
-    if stream.features is None or set(stream.features) != {"query", "passage"}:
+    expected_features = Features({"query": Value("string"), "passage": Value("string")})
+    if stream.features is None or set(stream.features) != set(expected_features):
         raise Wrong("the stream's features should be query and passage: give it the lesson's `features` (.cast(features)).")
-    first = list(stream.take(5))
-    if any(row not in lines for row in first):
+    if stream.features != expected_features:
+        wrong = [f"{name}: {stream.features[name]}" for name in expected_features
+                 if stream.features[name] != expected_features[name]]
+        raise Wrong(f"the stream's features are not section 6's `features` ({'; '.join(wrong)}): .cast(features) "
+                    "with the lesson's Features, both columns Value(\"string\").")
+    rows = list(stream)
+    if any(row not in lines for row in rows[:5]):
         raise Wrong("the first examples of your stream are not lines of jsonl_path: load that file.")
+    key = lambda row: json.dumps(row, sort_keys=True)  # noqa: E731
+    if sorted(map(key, rows)) != sorted(map(key, lines)):
+        raise Wrong(f"one pass over your stream gives {len(rows)} examples; jsonl_path has {len(lines)} lines: stream "
+                    "the whole file, each line once (no take, skip or filter).")
     steps = number(max_steps, "max_steps")
     expected = 2 * math.ceil(len(lines) / 8)
     if steps != expected:
@@ -112,7 +137,8 @@ def check_json_stream(stream, max_steps, jsonl_path):
         if steps == 2 * len(lines):
             raise Wrong("a step is one batch of 8 examples, not one example.")
         raise Wrong(f"max_steps should cover two passes over the {len(lines)} lines in batches of 8.")
-    return f"a stream over the {len(lines)} lines of the file, and {expected} steps = two passes of {expected // 2} batches."
+    return (f"a JSON stream over the {len(lines)} lines of the file with the lesson's features, and {expected} steps "
+            f"= two passes of {expected // 2} batches.")
 
 
 def _cosent(cosines, labels, scale: float, *, ordered: bool = True, one_plus: bool = True):

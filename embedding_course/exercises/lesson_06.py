@@ -80,11 +80,21 @@ def check_upsert(client, collection: str, row_id: int, new_text, expected_count:
             "upsert replaced the row instead of adding one.")
 
 
+def _planted(vector, dim: int, position: int, value: float) -> np.ndarray:
+    """A copy of a good ``vector`` with one value replaced: a single bad number among good ones."""
+    copy = np.array(vector, dtype=np.float32).reshape(dim)
+    copy[position] = value
+    return copy
+
+
 @exercise("06.3", "clean rows before inserting", "clean_rows")
 def check_clean_rows(clean_rows, rows):
-    """A function that drops rows with NaN, infinite or all-zero vectors and keeps the last row of a repeated id.
+    """A function that drops rows whose vector contains a NaN or an infinite value or is all zeros, and keeps the last
+    row of a repeated id.
 
-    ``rows``: at least 20 of the lesson's rows (dicts with ``id`` and ``vector``); the check adds bad ones.
+    ``rows``: at least 20 of the lesson's rows (dicts with ``id`` and ``vector``); the check mixes in bad ones: a
+    single NaN, a single +inf or -inf among good values, an all-zero vector; a good vector with one value exactly 0
+    (which must stay); and one id written three times.
 
     >>> exercises.check_clean_rows(clean_rows, rows[:50])                       # doctest: +SKIP
     """
@@ -97,12 +107,17 @@ def check_clean_rows(clean_rows, rows):
         raise ValueError("pass at least 20 of the lesson's rows")
     dim = len(good[0]["vector"])
     new_id = max(int(r["id"]) for r in good) + 1
-    bad_vectors = {"a NaN": np.full(dim, np.nan, dtype=np.float32), "an infinite": np.full(dim, np.inf, dtype=np.float32),
-                   "an all-zero": np.zeros(dim, dtype=np.float32)}
-    bad = [dict(good[0], id=new_id + k, vector=vector, text=f"a row with {kind} vector")
+    middle = dim // 2
+    bad_vectors = {"one NaN among its values": _planted(good[1]["vector"], dim, middle, np.nan),
+                   "one infinite value (inf) among its values": _planted(good[2]["vector"], dim, 0, np.inf),
+                   "one value -inf among its values": _planted(good[4]["vector"], dim, dim - 1, -np.inf),
+                   "an all-zero vector": np.zeros(dim, dtype=np.float32)}
+    bad = [dict(good[0], id=new_id + k, vector=vector, text=f"a row with {kind}")
            for k, (kind, vector) in enumerate(bad_vectors.items())]
-    repeated = dict(good[3], vector=good[15]["vector"], text="a later row with the same id")
-    batch = good[:10] + bad + [repeated] + good[10:]
+    good[6] = dict(good[6], vector=_planted(good[6]["vector"], dim, middle, 0.0))  # one exact 0: still a good vector
+    middle_copy = dict(good[3], vector=good[12]["vector"], text="a later row with the same id")
+    repeated = dict(good[3], vector=good[15]["vector"], text="the last row with the same id")
+    batch = good[:8] + bad[:2] + [middle_copy] + good[8:14] + bad[2:] + [repeated] + good[14:]
     result = call(clean_rows, copy.deepcopy(batch), what="clean_rows")
     try:
         kept = [dict(row) for row in result]
@@ -111,7 +126,11 @@ def check_clean_rows(clean_rows, rows):
         raise Wrong("clean_rows should return a list of rows (dicts with an 'id' and a 'vector'), like its input.") from None
     for row, kind in zip(bad, bad_vectors):
         if row["id"] in kept_ids:
-            raise Wrong(f"the row with id {row['id']} has {kind} vector and is still there.")
+            raise Wrong(f"the row with id {row['id']} has {kind} and is still there: one bad value is enough to make "
+                        "a vector useless.")
+    if good[6]["id"] not in kept_ids:
+        raise Wrong(f"you dropped the row with id {good[6]['id']}: its vector has one value that is exactly 0 and "
+                    "every other value finite and non-zero, a good vector. Drop only vectors that are zero everywhere.")
     if len(kept_ids) != len(set(kept_ids)):
         twice = sorted({i for i in kept_ids if kept_ids.count(i) > 1})
         raise Wrong(f"id {twice[0]} is still in the result more than once: keep one row per id.")
@@ -123,8 +142,9 @@ def check_clean_rows(clean_rows, rows):
         raise Wrong(f"the result has {len(kept)} rows; there should be one per distinct good id ({len(good)}).")
     chosen = next(row for row in kept if row["id"] == repeated["id"])
     if chosen.get("text") != repeated["text"]:
-        raise Wrong(f"for the repeated id {repeated['id']} you kept the first row; Milvus Lite keeps the last one "
-                    "written, so keep that one (a later row is a newer version).")
+        which = "first" if chosen.get("text") == good[3].get("text") else "second"
+        raise Wrong(f"id {repeated['id']} comes three times and you kept its {which} row; Milvus Lite keeps the last "
+                    "one written, so keep that one (a later row is a newer version).")
     vectordb.check_vectors([row["vector"] for row in kept], ids=kept_ids, dim=dim)
-    return ("NaN, infinite and all-zero vectors are gone, the last row of the repeated id is kept, and "
-            "vectordb.check_vectors accepts what is left.")
+    return ("a single NaN, inf or -inf is enough to drop a row, and so is an all-zero vector; a vector with one 0 "
+            "stays; the last of three rows with one id is kept, and vectordb.check_vectors accepts what is left.")

@@ -60,7 +60,12 @@ def test_01_2_bigrams(capsys, wide, lee_corpus):
 def test_01_3_negation_stop_words(capsys, wide, lee_corpus):
     keep_negations = list(ENGLISH_STOP_WORDS - {"not", "no", "nor", "cannot"})
     right = TfidfVectorizer(**{**SETTINGS, "stop_words": keep_negations}).fit(lee_corpus)
-    accepted(capsys, exercises.check_negation_stop_words, right, wide)
+    printed = accepted(capsys, exercises.check_negation_stop_words, right, wide)
+    not_idf = right.idf_[right.vocabulary_["not"]]
+    lower = int((right.idf_ < not_idf).sum())
+    assert 0 < lower < len(right.idf_) / 100  # 'not' is among the commonest words: a low idf
+    assert (f"'not' has idf {not_idf:.2f}: only {lower:,} of the {len(right.idf_):,} words have a lower idf, so it adds "
+            "only a small weight.") in printed
     only_not = TfidfVectorizer(**{**SETTINGS, "stop_words": list(ENGLISH_STOP_WORDS - {"not"})}).fit(lee_corpus)
     rejected(capsys, "'I cannot recommend this hotel.' still gets the same vector", exercises.check_negation_stop_words,
              only_not, wide)

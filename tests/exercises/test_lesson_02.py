@@ -42,6 +42,10 @@ def test_02_1_family_analogies(capsys, glove):
     rejected(capsys, "lowercase the lines", exercises.check_family_analogies,
              [[w.capitalize() for w in q] for q in family], full, glove)
     rejected(capsys, "than the check's", exercises.check_family_analogies, family, full + 1, glove)
+    with_inputs = int((lesson_02._analogy_answers(glove, family, exclude_inputs=False) == truth).sum())
+    assert with_inputs < full  # b - a + c is often nearest to b or c themselves
+    rejected(capsys, "your count lets the three input words be answers", exercises.check_family_analogies,
+             family, with_inputs, glove)
 
 
 def test_02_2_idf_weighted_glove(capsys, glove, answers):

@@ -12,14 +12,54 @@ from .verdicts import accepted, rejected
 pytestmark = pytest.mark.slow  # every test here loads a real model
 
 
+LOOKALIKE = ("The cat chased the mouse.", "The mouse chased the cat.")
+PARAPHRASE = ("The film was extremely boring.", "That movie felt incredibly dull.")
+
+
 def test_04_1_false_positive(capsys, minilm):
-    paraphrase = ("The film was extremely boring.", "That movie felt incredibly dull.")
-    accepted(capsys, exercises.check_false_positive, ("The cat chased the mouse.", "The mouse chased the cat."),
-             paraphrase, minilm)
+    printed = accepted(capsys, exercises.check_false_positive, LOOKALIKE, PARAPHRASE, minilm)
+    assert "unrelated pairs at most 0.131" in printed
     rejected(capsys, "should use the same words", exercises.check_false_positive,
-             ("The cat chased the mouse.", "The dog chased the cat."), paraphrase, minilm)
+             ("The cat chased the mouse.", "The dog chased the cat."), PARAPHRASE, minilm)
     rejected(capsys, "this time the model was not fooled", exercises.check_false_positive,
-             ("No dessert for you.", "No, dessert for you."), ("I bought a car.", "I purchased a car."), minilm)
+             ("No dessert for you.", "No, dessert for you."), ("I bought a car.", "I purchased an automobile."), minilm)
+
+
+@pytest.mark.parametrize("lookalike", [("The cat chased the mouse.", "the cat chased the mouse."),  # case only
+                                       ("The cat chased the mouse.", "The cat  chased the mouse ."),  # spaces only
+                                       ("The cat chased the mouse.", "The cat chased the mouse")],  # final stop only
+                         ids=["case", "whitespace", "final-stop"])
+def test_04_1_a_lookalike_must_change_more_than_case_or_spacing(capsys, minilm, lookalike):
+    rejected(capsys, "the same apart from upper/lower case, spacing or a final full stop",
+             exercises.check_false_positive, lookalike, PARAPHRASE, minilm)
+
+
+def test_04_1_moving_a_block_of_words_keeps_the_meaning(capsys, minilm):
+    rejected(capsys, "only move a block of words from one end", exercises.check_false_positive,
+             ("I left yesterday.", "Yesterday I left."), PARAPHRASE, minilm)
+
+
+def test_04_1_the_paraphrase_must_be_one(capsys, minilm):
+    rejected(capsys, "not clearly above two unrelated sentences", exercises.check_false_positive,  # scores 0.022
+             LOOKALIKE, ("The film was extremely boring.", "Penguins live in Antarctica."), minilm)
+    rejected(capsys, "the paraphrase pair is nearly one sentence twice", exercises.check_false_positive,
+             LOOKALIKE, ("I bought a car.", "I purchased a car."), minilm)
+    rejected(capsys, "the two paraphrase sentences are the same text", exercises.check_false_positive,
+             LOOKALIKE, ("The film was extremely boring.", "the film was extremely boring"), minilm)
+    rejected(capsys, "shares most of its content words", exercises.check_false_positive,
+             LOOKALIKE, ("The film was extremely boring.", "The film was very boring."), minilm)
+
+
+def test_04_1_the_bar_sits_between_the_course_pairs(minilm):
+    def cosines(first, second):
+        return (minilm.encode(first, normalize_embeddings=True) * minilm.encode(second, normalize_embeddings=True)).sum(1)
+
+    pairs, examples = data.course_pairs(), data.course_sentences()["paraphrases"]
+    unrelated, paraphrase = (pairs[pairs["kind"] == kind] for kind in ("unrelated", "paraphrase"))
+    lowest_paraphrase = min(cosines(paraphrase["sentence1"].tolist(), paraphrase["sentence2"].tolist()).min(),
+                            cosines([p["a"] for p in examples], [p["b"] for p in examples]).min())
+    bar = lesson_04._unrelated_control(minilm) + lesson_04.PARAPHRASE_MARGIN
+    assert cosines(unrelated["sentence1"].tolist(), unrelated["sentence2"].tolist()).max() < bar < lowest_paraphrase
 
 
 def test_04_2_cls_pooling(capsys, backbone, stsb_required):

@@ -49,17 +49,63 @@ def test_05_2_mixed_training_set(capsys, course_split, stsb_required):
     rejected(capsys, "are in the held-out data", exercises.check_mixed_training_set, leak, train_df, test_df, stsb_sample)
 
 
-def test_05_3_json_stream(capsys, tmp_path):
-    from datasets import Features, Value, load_dataset
-
+@pytest.fixture
+def jsonl_path(tmp_path):
     path = tmp_path / "pairs.jsonl"
     path.write_text("".join(json.dumps({"query": f"query {i}", "passage": f"passage {i}"}) + "\n" for i in range(21)))
-    features = Features({"query": Value("string"), "passage": Value("string")})
-    stream = load_dataset("json", data_files=str(path), split="train", streaming=True).cast(features)
-    accepted(capsys, exercises.check_json_stream, stream, 6, path)  # 2 passes x ceil(21 / 8)
-    rejected(capsys, "it is a step too", exercises.check_json_stream, stream, 4, path)
-    rejected(capsys, "one pass over the file", exercises.check_json_stream, stream, 3, path)
-    rejected(capsys, "should be a datasets.IterableDataset", exercises.check_json_stream, [], 6, path)
+    return path
+
+
+FEATURES = {"query": "string", "passage": "string"}  # section 6's features
+
+
+def _features(**types):
+    from datasets import Features, Value
+
+    return Features({name: Value(kind) for name, kind in {**FEATURES, **types}.items()})
+
+
+def test_05_3_json_stream(capsys, jsonl_path):
+    from datasets import load_dataset
+
+    stream = load_dataset("json", data_files=str(jsonl_path), split="train", streaming=True).cast(_features())
+    accepted(capsys, exercises.check_json_stream, stream, 6, jsonl_path)  # 2 passes x ceil(21 / 8)
+    accepted(capsys, exercises.check_json_stream, stream.shuffle(seed=42, buffer_size=8), 6, jsonl_path)
+    rejected(capsys, "it is a step too", exercises.check_json_stream, stream, 4, jsonl_path)
+    rejected(capsys, "one pass over the file", exercises.check_json_stream, stream, 3, jsonl_path)
+    rejected(capsys, "a step is one batch of 8 examples", exercises.check_json_stream, stream, 42, jsonl_path)
+    rejected(capsys, "should be a datasets.IterableDataset", exercises.check_json_stream, [], 6, jsonl_path)
+
+
+def test_05_3_the_stream_must_be_the_json_loaders(capsys, jsonl_path):
+    from datasets import IterableDataset, load_dataset
+
+    def read_jsonl(path):  # section 6's generator
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                yield json.loads(line)
+
+    lesson_stream = IterableDataset.from_generator(read_jsonl, gen_kwargs={"path": str(jsonl_path)},
+                                                   features=_features()).shuffle(seed=42, buffer_size=64)
+    rejected(capsys, "this stream comes from section 6's generator", exercises.check_json_stream, lesson_stream, 6,
+             jsonl_path)
+    rejected(capsys, "stream is a dict of splits (train)", exercises.check_json_stream,
+             load_dataset("json", data_files=str(jsonl_path), streaming=True), 6, jsonl_path)
+    rejected(capsys, "without streaming=True load_dataset reads the whole file", exercises.check_json_stream,
+             load_dataset("json", data_files=str(jsonl_path), split="train"), 6, jsonl_path)
+
+
+def test_05_3_the_stream_has_the_lessons_features_and_every_line(capsys, jsonl_path):
+    from datasets import load_dataset
+
+    raw = load_dataset("json", data_files=str(jsonl_path), split="train", streaming=True)
+    assert raw.features == _features()  # the JSON loader infers section 6's features: .cast(features) changes nothing
+    rejected(capsys, "the stream's features are not section 6's `features` (passage: Value('large_string'))",
+             exercises.check_json_stream, raw.cast(_features(passage="large_string")), 6, jsonl_path)
+    rejected(capsys, "the stream's features should be query and passage", exercises.check_json_stream,
+             raw.rename_column("passage", "text"), 6, jsonl_path)
+    rejected(capsys, "one pass over your stream gives 5 examples; jsonl_path has 21 lines", exercises.check_json_stream,
+             raw.cast(_features()).take(5), 6, jsonl_path)
 
 
 def without_one_plus(cosines, labels, scale=20.0):  # a wrong answer: log-sum-exp of the terms alone

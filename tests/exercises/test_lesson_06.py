@@ -75,19 +75,40 @@ def test_06_2_upsert(capsys, small_collection, short_minilm):
     accepted(capsys, exercises.check_upsert, client, "texts", 5, text, len(corpus), short_minilm)
 
 
+def _vector(row):
+    return np.asarray(row["vector"], dtype=np.float32)
+
+
+def keep_good(rows, bad=lambda v: not np.isfinite(v).all() or not v.any(), last=True):
+    """The right clean_rows by default; ``bad`` and ``last`` make the learners' usual mistakes."""
+    kept = {}
+    for row in rows:
+        if not bad(_vector(row)) and (last or row["id"] not in kept):
+            kept[row["id"]] = row
+    return list(kept.values())
+
+
 def test_06_3_clean_rows(capsys, small_collection):
     rows = small_collection[3]
-
-    def keep(rows, last=True):
-        kept = {}
-        for row in rows:
-            vector = np.asarray(row["vector"], dtype=np.float32)
-            if np.isfinite(vector).all() and vector.any() and (last or row["id"] not in kept):
-                kept[row["id"]] = row
-        return list(kept.values())
-
-    accepted(capsys, exercises.check_clean_rows, keep, rows)
-    rejected(capsys, "you kept the first row", exercises.check_clean_rows, lambda r: keep(r, last=False), rows)
-    rejected(capsys, "has an infinite vector and is still there", exercises.check_clean_rows,
-             lambda r: [x for x in r if not np.isnan(np.asarray(x["vector"], dtype=float)).any()], rows)
+    accepted(capsys, exercises.check_clean_rows, keep_good, rows)
+    rejected(capsys, "comes three times and you kept its first row", exercises.check_clean_rows,
+             lambda r: keep_good(r, last=False), rows)
+    rejected(capsys, "has one infinite value (inf) among its values and is still there", exercises.check_clean_rows,
+             lambda r: keep_good(r, bad=lambda v: np.isnan(v).any() or not v.any()), rows)  # NaN only
     unanswered(capsys, exercises.check_clean_rows, lambda r: None, rows)
+
+
+def test_06_3_one_bad_value_is_enough(capsys, small_collection):
+    rows = small_collection[3]
+    rejected(capsys, "has one NaN among its values and is still there", exercises.check_clean_rows,
+             lambda r: keep_good(r, bad=lambda v: np.isnan(v).all() or np.isinf(v).all() or not v.any()), rows)
+    rejected(capsys, "has one value -inf among its values and is still there", exercises.check_clean_rows,
+             lambda r: keep_good(r, bad=lambda v: np.isnan(v).any() or (v == np.inf).any() or not v.any()), rows)
+    rejected(capsys, "has an all-zero vector and is still there", exercises.check_clean_rows,
+             lambda r: keep_good(r, bad=lambda v: not np.isfinite(v).all()), rows)
+
+
+def test_06_3_a_single_zero_is_a_good_value(capsys, small_collection):
+    rows = small_collection[3]
+    rejected(capsys, "its vector has one value that is exactly 0", exercises.check_clean_rows,
+             lambda r: keep_good(r, bad=lambda v: not np.isfinite(v).all() or not v.all()), rows)  # any 0 dropped

@@ -137,9 +137,9 @@ def new_cross_encoder(base_model: str = "all-MiniLM-L6-v2", max_length: int = 64
         return CrossEncoder(str(path), num_labels=1, max_length=max_length, device="cpu", local_files_only=True)
 
 
-def _step_callback(show_progress: bool):
-    """A callback that hands freed memory back after each step (see :func:`runtime.trim_freed_memory`) and,
-    if asked, shows a tqdm.auto bar (a widget in a notebook)."""
+def training_callbacks(show_progress: bool = True) -> list:
+    """Callbacks for a lesson's trainer: hand freed memory back after each step (see
+    :func:`runtime.trim_freed_memory`) and, if asked, show a tqdm.auto bar (a widget in a notebook)."""
     from tqdm.auto import tqdm
     from transformers import TrainerCallback
 
@@ -156,20 +156,24 @@ def _step_callback(show_progress: bool):
             if self.bar is not None:
                 self.bar.close()
 
-    return StepCallback()
+    return [StepCallback()]
+
+
+def scratch_dir() -> Path:
+    """The folder a trainer is given for its checkpoints; with ``save_strategy="no"`` nothing is written there."""
+    return generated_dir("cross-encoder", ".trainer")
 
 
 def train_cross_encoder(train_pairs: Sequence[tuple[str, str, float]], output_dir: str | Path | None = None, *,
                         base_model: str = "all-MiniLM-L6-v2", epochs: int = 1, lr: float = 1e-4,
                         batch_size: int = 16, max_length: int = 64, freeze_word_embeddings: bool = True,
                         seed: int = 42, show_progress: bool = True, recipe: Recipe | None = None):
-    """Train a cross-encoder on ``(text_a, text_b, label)`` pairs, labels in [0, 1]; save it if ``output_dir`` is given.
+    """Lesson 03's ``fit_cross_encoder`` on a new cross-encoder, checked, seeded, timed and saved.
 
-    sentence-transformers' ``CrossEncoderTrainer`` with ``BinaryCrossEntropyLoss`` (the head's logit
-    against the label), AdamW at ``lr`` with linear decay, seeded: the same pairs give the same model.
-    With ``freeze_word_embeddings`` the input word vectors stay as they are; every layer above them trains.
-    The time spent in training is stored on the model as ``model.train_seconds``. The folder is
-    written atomically, with a :data:`RECIPE_FILE` that records ``recipe`` (or the arguments).
+    The training itself is lesson 03's (``CrossEncoderTrainer`` with ``BinaryCrossEntropyLoss``); this wrapper
+    checks the pairs and the recipe before anything is loaded, seeds the new head, stores the time spent as
+    ``model.train_seconds`` and, if ``output_dir`` is given, saves the model with a :data:`RECIPE_FILE` that
+    records ``recipe`` (or the arguments).
     """
     pairs = _check_pairs(train_pairs)
     given = {"base_model": base_model, "epochs": epochs, "lr": lr, "batch_size": batch_size, "max_length": max_length,
@@ -183,32 +187,15 @@ def train_cross_encoder(train_pairs: Sequence[tuple[str, str, float]], output_di
         raise ValueError(f"the arguments {given} (and {len(pairs)} pairs) differ from {recipe}: "
                          "the saved recipe would not describe the model")
 
-    from datasets import Dataset
-    from sentence_transformers.cross_encoder import CrossEncoderTrainer, CrossEncoderTrainingArguments
-    from sentence_transformers.cross_encoder.losses import BinaryCrossEntropyLoss
-    from transformers import PrinterCallback
+    from .lessons.l03_transformers_and_cross_encoders import fit_cross_encoder
 
     seed_everything(seed)  # the new head's initial weights come from torch's global generator
     model = new_cross_encoder(base_model, max_length)
-    if freeze_word_embeddings:
-        # The 30,522 input word vectors are half the weights; a few thousand pairs would barely move them,
-        # and leaving them out of training saves their gradients and optimizer state (~140 MB).
-        model.model.get_input_embeddings().weight.requires_grad_(False)
-    dataset = Dataset.from_dict({"sentence1": [a for a, _, _ in pairs], "sentence2": [b for _, b, _ in pairs],
-                                 "label": [label for _, _, label in pairs]})
-    scratch = generated_dir("cross-encoder", ".trainer")  # the trainer wants a folder; nothing is saved there
-    args = CrossEncoderTrainingArguments(
-        output_dir=str(scratch), num_train_epochs=epochs, per_device_train_batch_size=batch_size,
-        learning_rate=lr, seed=seed, data_seed=seed, use_cpu=True, report_to="none",
-        save_strategy="no", logging_strategy="no", disable_tqdm=True, dataloader_num_workers=0)
-    trainer = CrossEncoderTrainer(model=model, args=args, train_dataset=dataset, loss=BinaryCrossEntropyLoss(model))
-    trainer.remove_callback(PrinterCallback)  # it would print the final metrics dict (run time included)
-    trainer.add_callback(_step_callback(show_progress))
     with quiet_transformers_logs():  # the trainer's info lines are noise here
         start = time.perf_counter()
-        trainer.train()
+        fit_cross_encoder(model, pairs, scratch_dir(), epochs=epochs, lr=lr, batch_size=batch_size, seed=seed,
+                          freeze_word_embeddings=freeze_word_embeddings, callbacks=training_callbacks(show_progress))
         model.train_seconds = time.perf_counter() - start
-    model.model.eval()
     if output_dir is not None:
         save(model, output_dir, recipe if recipe is not None else planned)
     return model
@@ -229,7 +216,8 @@ def save(model, output_dir: str | Path, recipe: Recipe) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.parent / f".{target.name}.partial-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
-    model.save_pretrained(str(staging))
+    with hidden_progress_bars():  # transformers 5 shows a bar for writing one weights file
+        model.save_pretrained(str(staging))
     info = {"recipe": asdict(recipe), "train_seconds": round(getattr(model, "train_seconds", float("nan")), 1)}
     (staging / RECIPE_FILE).write_text(json.dumps(info, indent=2), encoding="utf-8")
     old = target.parent / f".{target.name}.old-{os.getpid()}"

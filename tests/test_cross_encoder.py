@@ -63,6 +63,25 @@ def test_frozen_word_embeddings_do_not_move_but_the_layers_do(cache, tiny_pairs)
 
 
 @pytest.mark.slow
+def test_the_package_trains_with_lesson_03s_own_function(cache, tiny_pairs, monkeypatch):
+    """The training is taught in lesson 03 (fit_cross_encoder); the package only seeds, times and caches around it,
+    so the model lesson 08 loads is trained by the code the learner read."""
+    from embedding_course.lessons import l03_transformers_and_cross_encoders as lesson
+
+    calls = []
+    taught = lesson.fit_cross_encoder
+
+    def spy(model, pairs, scratch, **settings):
+        calls.append(settings)
+        return taught(model, pairs, scratch, **settings)
+
+    monkeypatch.setattr(lesson, "fit_cross_encoder", spy)
+    model = cross_encoder.train_cross_encoder(tiny_pairs, batch_size=4, lr=1e-3, show_progress=False)
+    assert len(calls) == 1 and calls[0]["batch_size"] == 4 and calls[0]["lr"] == 1e-3
+    assert not model.model.training  # handed back in evaluation mode: predict() is deterministic
+
+
+@pytest.mark.slow
 def test_load_or_train_reuses_a_complete_model_and_retrains_when_the_recipe_changes(cache, stsb_required):
     recipe = cross_encoder.Recipe(name="tiny-stsb", train_pairs=8, batch_size=4)
     first = cross_encoder.load_or_train(recipe)

@@ -4,6 +4,7 @@
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from torch import nn
+from tqdm.auto import tqdm
 import numpy as np
 import re
 import torch
@@ -55,3 +56,39 @@ class GRUEncoder(nn.Module):
 def ids_of(text, glove, max_tokens=100):
     # GloVe row numbers of the text's words (words without a vector are skipped), at most max_tokens
     return torch.tensor([glove.key_to_index[w] for w in glove_words(text) if w in glove.key_to_index][:max_tokens])
+
+
+def train_classifier(model, texts, labels, train_idx, epochs=15, batch_size=16, lr=5e-3, seed=42, desc="training"):
+    # cross-entropy on the model's class scores, Adam, batches in an order drawn from a seeded generator;
+    # returns the mean training loss of every epoch
+    optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=lr)
+    order = np.random.default_rng(seed)
+    history = []
+    for epoch in (bar := tqdm(range(epochs), desc=desc)):
+        model.train()
+        total = 0.0
+        shuffled = order.permutation(train_idx)
+        for first in range(0, len(shuffled), batch_size):
+            batch = shuffled[first:first + batch_size]
+            loss = nn.functional.cross_entropy(model([texts[i] for i in batch]), torch.tensor(labels[batch]))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(batch)
+        history.append(total / len(shuffled))
+        bar.set_postfix(loss=f"{history[-1]:.3f}")
+    return history
+
+
+@torch.no_grad()
+def replace_window(model, texts, donors, labels, start, window=20):
+    # every text with its tokens start .. start + window - 1 taken from its donor instead: how far the final
+    # state moves (cosine with the original state) and how much the probability of the true label drops, on average
+    changed = [torch.cat([ids[:start], donor[start:start + window], ids[start + window:]])
+               for ids, donor in zip(texts, donors)]
+    states, original = model.encode(changed), model.encode(texts)
+    rows = torch.arange(len(texts))
+    p_true = torch.softmax(model.head(states), dim=1)[rows, labels]
+    p_true_original = torch.softmax(model.head(original), dim=1)[rows, labels]
+    return {"cosine with original state": nn.functional.cosine_similarity(states, original).mean().item(),
+            "drop in P(true topic)": (p_true_original - p_true).mean().item()}

@@ -140,6 +140,8 @@ def new_cross_encoder(base_model: str = "all-MiniLM-L6-v2", max_length: int = 64
 def training_callbacks(show_progress: bool = True) -> list:
     """Callbacks for a lesson's trainer: hand freed memory back after each step (see
     :func:`runtime.trim_freed_memory`) and, if asked, show a tqdm.auto bar (a widget in a notebook)."""
+    if not isinstance(show_progress, bool):
+        raise TypeError(f"show_progress must be True or False (show a progress bar or not), not {show_progress!r}")
     from tqdm.auto import tqdm
     from transformers import TrainerCallback
 

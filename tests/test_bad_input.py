@@ -469,6 +469,8 @@ CASES = [
     case("cross_encoder.saved_recipe", "None", lambda lab: cross_encoder.saved_recipe(None), TypeError, PATHLIKE),
     slow_case("cross_encoder.load", "a folder that is not there", lambda lab: cross_encoder.load(lab.tmp / "nothing"),
          FileNotFoundError, "holds no complete cross-encoder", "cross_encoder.load_or_train()"),
+    case("cross_encoder.training_callbacks", "a word instead of True/False",
+         lambda lab: cross_encoder.training_callbacks("yes"), TypeError, "show_progress must be True or False"),
     case("cross_encoder.load_or_train", "a name instead of a Recipe", lambda lab: cross_encoder.load_or_train("tiny"),
          TypeError, "recipe must be a cross_encoder.Recipe"),
     case("cross_encoder.load_or_train", "no saved model and STS-B missing",
@@ -530,6 +532,7 @@ CASES = [
 
 #: Public functions that take no input: nothing to pass wrongly. Each must keep taking no required argument.
 NO_INPUT = {
+    "cross_encoder.scratch_dir": "takes no arguments: the trainer's scratch folder under generated/ (tests/test_cross_encoder.py trains through it)",
     "runtime.return_freed_memory": "sets a malloc option; False where the C library is not glibc (tests/test_lesson.py)",
     "runtime.trim_freed_memory": "calls malloc_trim; False where the C library is not glibc (tests/test_lesson.py)",
     "quiet.hidden_progress_bars": "a context manager with no arguments (tests/test_quiet.py)",

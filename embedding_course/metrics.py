@@ -201,3 +201,24 @@ def peak_memory_mb() -> float:
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def ranks_of_relevant(ranked: Sequence[Sequence], relevant: Sequence, k: int = 10) -> np.ndarray:
+    """Each query's rank (1 = first) of its relevant item within the first k results, 0 where absent."""
+    _check_ranked(ranked, relevant, k)
+    return np.array([list(r)[:k].index(rel) + 1 if rel in list(r)[:k] else 0 for r, rel in zip(ranked, relevant)])
+
+
+def per_query_scores(ranked: Sequence[Sequence], relevant: Sequence, k: int = 10) -> dict[str, np.ndarray]:
+    """recall@1, MRR@k and nDCG@k of every query (one relevant item each), for means and bootstrap intervals.
+
+    With a single relevant item the ideal DCG is 1, so nDCG@k is 1 / log2(rank + 1).
+
+    >>> {m: v.tolist() for m, v in per_query_scores([["a", "b"], ["b", "a"]], ["a", "a"], k=2).items()}
+    {'recall@1': [1.0, 0.0], 'MRR@2': [1.0, 0.5], 'nDCG@2': [1.0, 0.6309297535714575]}
+    """
+    rank = ranks_of_relevant(ranked, relevant, k)
+    found = rank > 0
+    safe = np.where(found, rank, 1)
+    return {"recall@1": (rank == 1).astype(float), f"MRR@{k}": np.where(found, 1 / safe, 0.0),
+            f"nDCG@{k}": np.where(found, 1 / np.log2(safe + 1), 0.0)}

@@ -44,6 +44,7 @@ from pymilvus.exceptions import MilvusException
 
 import embedding_course
 from embedding_course import (ChecksumMismatchError, MissingDataError, MissingModelError, check, cross_encoder, data,
+                              leaderboard, retrieval,
                               lesson, metrics, models, paths, pins, runtime, validate, vectordb)
 
 from broken_install import broken_install  # tests/broken_install.py
@@ -528,10 +529,34 @@ CASES = [
          "pass one query's results, client.search(...)[0]"),
     case("vectordb.hits_frame", "None", lambda lab: vectordb.hits_frame(None), TypeError,
          "hits must be one query's results"),
+    # ------------------------------------------------------------ retrieval task and leaderboard
+    case("retrieval.split_sentences", "None", lambda lab: retrieval.split_sentences(None), TypeError, "must be a string"),
+    case("retrieval.answer_sentence", "no sentences", lambda lab: retrieval.answer_sentence([], "Karl"), ValueError,
+         "need at least one sentence"),
+    case("retrieval.RetrievalTask", "a fold that does not exist",
+         lambda lab: retrieval.retrieval_task().fold(5), ValueError, "fold must be one of"),
+    case("metrics.per_query_scores", "a string instead of ranked lists",
+         lambda lab: metrics.per_query_scores("ab", ["a", "b"]), TypeError, "ranked must be a list"),
+    case("metrics.ranks_of_relevant", "more lists than labels",
+         lambda lab: metrics.ranks_of_relevant([["a"], ["b"]], ["a"]), ValueError, "one ranked list per query"),
+    case("leaderboard.top_k", "scores for fewer passages than ids",
+         lambda lab: leaderboard.top_k([[1.0, 2.0]], ["a", "b", "c"]), ValueError, "one column per passage id"),
+    case("leaderboard.score", "a flat list of ids", lambda lab: leaderboard.score(["a", "b"], ["a", "b"]), TypeError,
+         "not a list"),
+    case("leaderboard.add", "an empty method name",
+         lambda lab: leaderboard.add("", 9, [["a"]], ["a"], seconds_per_query=0.1, bytes_per_vector=4,
+                                     path=lab.tmp / "b.json"), ValueError, "non-empty name"),
+    case("leaderboard.table", "a file that is not a leaderboard",
+         lambda lab: (lab.tmp / "bad.json").write_text("{x") and leaderboard.table(lab.tmp / "bad.json"), ValueError,
+         "delete it and rerun the lessons"),
+    case("leaderboard.plot", "an empty board", lambda lab: leaderboard.plot(leaderboard.table(lab.tmp / "none.json")),
+         ValueError, "the leaderboard is empty"),
 ]
 
 #: Public functions that take no input: nothing to pass wrongly. Each must keep taking no required argument.
 NO_INPUT = {
+    "retrieval.retrieval_task": "takes no arguments: the course's task (tests/test_retrieval.py checks it)",
+    "leaderboard.board_path": "takes no arguments: generated/leaderboard.json (tests/test_leaderboard.py)",
     "cross_encoder.scratch_dir": "takes no arguments: the trainer's scratch folder under generated/ (tests/test_cross_encoder.py trains through it)",
     "runtime.return_freed_memory": "sets a malloc option; False where the C library is not glibc (tests/test_lesson.py)",
     "runtime.trim_freed_memory": "calls malloc_trim; False where the C library is not glibc (tests/test_lesson.py)",

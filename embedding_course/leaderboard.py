@@ -109,14 +109,13 @@ def plot(board, ax=None):
     import matplotlib.pyplot as plt
 
     if len(board) == 0:
-        raise ValueError("the leaderboard is empty: run a lesson that adds rows first (lesson 09 adds several)")
+        raise ValueError("the leaderboard is empty: run a lesson that adds rows with leaderboard.add first")
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 4.5))
     sizes = 20 + 180 * board["bytes per vector"] / board["bytes per vector"].max()
     ax.scatter(board["ms per query"], board["nDCG@10"], s=sizes, alpha=0.6)
-    for row in board.itertuples():
-        ax.annotate(row.method, (row[COLUMNS.index("ms per query") + 1], row[COLUMNS.index("nDCG@10") + 1]),
-                    textcoords="offset points", xytext=(5, 4), fontsize=8)
+    for method, ms, ndcg in zip(board["method"], board["ms per query"], board["nDCG@10"]):
+        ax.annotate(method, (ms, ndcg), textcoords="offset points", xytext=(5, 4), fontsize=8)
     ax.set_xscale("log")
     ax.set_xlabel("milliseconds per query (log scale)")
     ax.set_ylabel("nDCG@10 on the course's retrieval task")

@@ -98,18 +98,13 @@ def paired_cosine(a, b) -> np.ndarray:
 
 def recall_at_k(ranked: Sequence[Sequence], relevant: Sequence, k: int = 10) -> float:
     """Fraction of queries whose relevant item is among their first k results."""
-    _check_ranked(ranked, relevant, k)
-    return float(np.mean([rel in list(r)[:k] for r, rel in zip(ranked, relevant)]))
+    return float(np.mean(ranks_of_relevant(ranked, relevant, k) > 0))
 
 
 def mrr(ranked: Sequence[Sequence], relevant: Sequence, k: int = 10) -> float:
     """Mean reciprocal rank of the relevant item within the first k results (0 when absent)."""
-    _check_ranked(ranked, relevant, k)
-    scores = []
-    for results, rel in zip(ranked, relevant):
-        results = list(results)[:k]
-        scores.append(1 / (results.index(rel) + 1) if rel in results else 0.0)
-    return float(np.mean(scores))
+    rank = ranks_of_relevant(ranked, relevant, k)
+    return float(np.mean(np.where(rank > 0, 1 / np.maximum(rank, 1), 0.0)))
 
 
 def bootstrap_interval(per_query, *, resamples: int = 2000, level: float = 0.95, seed: int = 42) -> tuple[float, float, float]:

@@ -34,6 +34,31 @@ def pair_cosine(vectorizer, a, b):
     return float(cosine(va[None], vb[None])[0, 0])
 
 
+def bm25_weights(docs, k1=1.5, b=0.75, epsilon=0.25):
+    # The BM25 weight of every word in every tokenized document, and the vocabulary (word -> column).
+    vocabulary = {word: k for k, word in enumerate(sorted({t for doc in docs for t in doc}))}
+    tf = np.zeros((len(docs), len(vocabulary)))
+    for row, doc in enumerate(docs):
+        for t in doc:
+            tf[row, vocabulary[t]] += 1
+    n, df = len(docs), np.count_nonzero(tf, axis=0)
+    idf = np.log((n - df + 0.5) / (df + 0.5))
+    idf[idf < 0] = epsilon * idf.mean()  # words in more than half the documents: gensim's floor
+    length = tf.sum(axis=1, keepdims=True)
+    saturated = np.divide(tf * (k1 + 1), tf + k1 * (1 - b + b * length / length.mean()),
+                          out=np.zeros_like(tf), where=tf > 0)  # a word a document lacks weighs 0 there
+    return idf * saturated, vocabulary
+
+
+def bm25_scores(queries, weights, vocabulary):
+    # Every tokenized query against every document: the sum of the document's weights of the query's words.
+    has_word = np.zeros((len(queries), len(vocabulary)))
+    for row, query in enumerate(queries):
+        for t in set(query) & vocabulary.keys():
+            has_word[row, vocabulary[t]] = 1
+    return has_word @ weights.T
+
+
 def query_and_rest(article):
     # the first sentence (the query) and the rest of the article (the document to find)
     first, rest = re.split(r"(?<=[.!?])\s+", article, maxsplit=1)

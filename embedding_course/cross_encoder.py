@@ -16,12 +16,13 @@ folder first and renamed into place, so a half-written model is never taken for 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from .models import model_path
@@ -48,6 +49,9 @@ class Recipe:
     max_length: int = 64
     freeze_word_embeddings: bool = True
     seed: int = 42
+    #: For a model trained on pairs of your own (``load_or_train(recipe, pairs=...)``): their fingerprint, so
+    #: that a saved model is reused only for the very pairs it was trained on. Empty for STS-B.
+    pairs_sha256: str = ""
 
     def __post_init__(self):
         # Checked here, before anything is trained or saved: epochs=0 would save an untrained model,
@@ -61,12 +65,14 @@ class Recipe:
                 raise ValueError(f"Recipe {field} must be a whole number of at least 1, not {value!r}")
         if isinstance(self.lr, bool) or not isinstance(self.lr, (int, float)) or not 0 < self.lr < 1:
             raise ValueError(f"Recipe lr must be a learning rate between 0 and 1 (the course uses 1e-4), not {self.lr!r}")
+        if not isinstance(self.pairs_sha256, str) or any(c not in "0123456789abcdef" for c in self.pairs_sha256):
+            raise ValueError(f"Recipe pairs_sha256 must be pairs_fingerprint(pairs) or '', not {self.pairs_sha256!r}")
         if not is_whole_number(self.seed, 0, 2**32 - 1):
             raise ValueError(f"Recipe seed must be a whole number from 0 to 2**32 - 1, not {self.seed!r}")
 
     def hyperparameters(self) -> dict:
         """The keyword arguments of :func:`train_cross_encoder` this recipe fixes."""
-        return {k: v for k, v in asdict(self).items() if k not in ("name", "train_pairs")}
+        return {k: v for k, v in asdict(self).items() if k not in ("name", "train_pairs", "pairs_sha256")}
 
 
 #: The recipe lesson 03 trains and lesson 08 loads: 157 steps, about a minute on 2 idle cores;
@@ -90,6 +96,18 @@ def stsb_training_pairs(n: int = 2500) -> list[tuple[str, str, float]]:
         raise ValueError(f"STS-B train has {len(train)} pairs, fewer than the {n} asked for")
     train = train.head(n)
     return list(zip(train["sentence1"], train["sentence2"], (train["score"] / 5).astype(float)))
+
+
+def pairs_fingerprint(train_pairs) -> str:
+    """A short SHA-256 of ``(text_a, text_b, label)`` pairs, in order: equal pairs, equal fingerprint.
+
+    >>> pairs_fingerprint([("a", "b", 1.0)]) == pairs_fingerprint([("a", "b", 1)])
+    True
+    """
+    digest = hashlib.sha256()
+    for a, b, label in _check_pairs(train_pairs):
+        digest.update(json.dumps([a, b, round(label, 6)]).encode("utf-8") + b"\n")
+    return digest.hexdigest()[:16]
 
 
 def model_dir(recipe: Recipe = STSB_2500) -> Path:
@@ -252,17 +270,28 @@ def load(folder: str | Path):
     with hidden_progress_bars(), quiet_transformers_logs():
         model = CrossEncoder(str(folder), device="cpu", local_files_only=True)
     model.model.eval()
+    # how long the saved model took to train, as recorded when it was saved
+    model.train_seconds = json.loads((folder / RECIPE_FILE).read_text(encoding="utf-8")).get("train_seconds")
     return model
 
 
-def load_or_train(recipe: Recipe = STSB_2500, *, retrain: bool = False, show_progress: bool = False):
+def load_or_train(recipe: Recipe = STSB_2500, *, pairs=None, retrain: bool = False, show_progress: bool = False):
     """The cross-encoder of ``recipe``: loaded from :func:`model_dir` if a complete model trained with the
-    same recipe is there, else trained (about a minute for :data:`STSB_2500`) and saved first.
+    same recipe (and the same ``pairs``) is there, else trained and saved first.
 
-    Training needs the STS benchmark (``data.stsb``); ``retrain=True`` always trains anew.
+    Without ``pairs`` it trains on the first ``recipe.train_pairs`` STS-B pairs (about a minute for
+    :data:`STSB_2500`; needs ``data.stsb``). With ``pairs`` (``(text_a, text_b, label)`` triples, labels in
+    [0, 1]) it trains on those: the recipe's ``train_pairs`` and ``pairs_sha256`` are set from them, so a
+    saved model is reused only for the same pairs. ``retrain=True`` always trains anew.
+
+    >>> model = load_or_train(Recipe(name="my-reranker", max_length=128), pairs=my_pairs)  # doctest: +SKIP
     """
+    if pairs is not None:
+        pairs = _check_pairs(pairs)
+        recipe = replace(recipe, train_pairs=len(pairs), pairs_sha256=pairs_fingerprint(pairs))
     folder = model_dir(recipe)
     if not retrain and saved_recipe(folder) == recipe:
         return load(folder)
-    pairs = stsb_training_pairs(recipe.train_pairs)
+    if pairs is None:
+        pairs = stsb_training_pairs(recipe.train_pairs)
     return train_cross_encoder(pairs, folder, show_progress=show_progress, recipe=recipe, **recipe.hyperparameters())

@@ -90,15 +90,50 @@ def test_load_or_train_reuses_a_complete_model_and_retrains_when_the_recipe_chan
     written = recipe_file.stat().st_mtime_ns
 
     second = cross_encoder.load_or_train(recipe)
-    assert not hasattr(second, "train_seconds")  # loaded, not trained
-    assert recipe_file.stat().st_mtime_ns == written
+    assert recipe_file.stat().st_mtime_ns == written  # loaded, not trained
+    assert second.train_seconds == round(first.train_seconds, 1)  # the time recorded when it was trained
     np.testing.assert_allclose(second.predict(QUERIES), first.predict(QUERIES), atol=1e-5)
 
     changed = cross_encoder.Recipe(name="tiny-stsb", train_pairs=8, batch_size=4, seed=7)
-    third = cross_encoder.load_or_train(changed)
-    assert hasattr(third, "train_seconds")  # same folder, other recipe: trained again and replaced
+    cross_encoder.load_or_train(changed)
+    assert recipe_file.stat().st_mtime_ns != written  # same folder, other recipe: trained again and replaced
     assert cross_encoder.saved_recipe(cross_encoder.model_dir(recipe)) == changed
     assert json.loads(recipe_file.read_text())["recipe"]["seed"] == 7
+
+
+@pytest.mark.slow
+def test_load_or_train_on_own_pairs_reuses_the_model_only_for_the_same_pairs(cache, tiny_pairs):
+    recipe = cross_encoder.Recipe(name="tiny-own", batch_size=4)
+    cross_encoder.load_or_train(recipe, pairs=tiny_pairs)
+    folder = cross_encoder.model_dir(recipe)
+    saved = cross_encoder.saved_recipe(folder)
+    assert saved.train_pairs == len(tiny_pairs) and saved.pairs_sha256 == cross_encoder.pairs_fingerprint(tiny_pairs)
+    written = (folder / cross_encoder.RECIPE_FILE).stat().st_mtime_ns
+
+    cross_encoder.load_or_train(recipe, pairs=tiny_pairs)
+    assert (folder / cross_encoder.RECIPE_FILE).stat().st_mtime_ns == written  # the same pairs: loaded
+
+    flipped = tiny_pairs[:-1] + [(*tiny_pairs[-1][:2], 1 - tiny_pairs[-1][2])]  # one label changed
+    cross_encoder.load_or_train(recipe, pairs=flipped)
+    assert (folder / cross_encoder.RECIPE_FILE).stat().st_mtime_ns != written  # other pairs: trained again
+    assert cross_encoder.saved_recipe(folder).pairs_sha256 == cross_encoder.pairs_fingerprint(flipped)
+
+
+def test_pairs_fingerprint_changes_with_any_text_label_or_order():
+    pairs = [("a question", "a passage", 1.0), ("a question", "another passage", 0.0)]
+    same = cross_encoder.pairs_fingerprint(pairs)
+    assert same == cross_encoder.pairs_fingerprint([("a question", "a passage", 1), ("a question", "another passage", 0)])
+    assert len({same, cross_encoder.pairs_fingerprint(pairs[::-1]),
+                cross_encoder.pairs_fingerprint([pairs[0], ("a question", "another passage", 1.0)]),
+                cross_encoder.pairs_fingerprint([pairs[0], ("a question", "another passage.", 0.0)])}) == 4
+    with pytest.raises(ValueError, match="train_pairs"):
+        cross_encoder.pairs_fingerprint([("a", "b", 2.0)])
+
+
+@pytest.mark.parametrize("bad", ["not hex!", 123, None])
+def test_a_recipe_refuses_a_fingerprint_that_is_not_one(bad):
+    with pytest.raises(ValueError, match="pairs_sha256"):
+        cross_encoder.Recipe(name="x", pairs_sha256=bad)
 
 
 @pytest.mark.slow

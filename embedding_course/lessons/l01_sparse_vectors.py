@@ -34,7 +34,7 @@ def pair_cosine(vectorizer, a, b):
     return float(cosine(va[None], vb[None])[0, 0])
 
 
-def bm25_weights(docs, k1=1.5, b=0.75, epsilon=0.25):
+def bm25_weights(docs, k1=1.5, b=0.75, epsilon=0.25, lucene_idf=False):
     # The BM25 weight of every word in every tokenized document, and the vocabulary (word -> column).
     vocabulary = {word: k for k, word in enumerate(sorted({t for doc in docs for t in doc}))}
     tf = np.zeros((len(docs), len(vocabulary)))
@@ -42,7 +42,8 @@ def bm25_weights(docs, k1=1.5, b=0.75, epsilon=0.25):
         for t in doc:
             tf[row, vocabulary[t]] += 1
     n, df = len(docs), np.count_nonzero(tf, axis=0)
-    idf = np.log((n - df + 0.5) / (df + 0.5))
+    ratio = (n - df + 0.5) / (df + 0.5)
+    idf = np.log(1 + ratio) if lucene_idf else np.log(ratio)  # Lucene's variant is never negative
     idf[idf < 0] = epsilon * idf.mean()  # words in more than half the documents: gensim's floor
     length = tf.sum(axis=1, keepdims=True)
     saturated = np.divide(tf * (k1 + 1), tf + k1 * (1 - b + b * length / length.mean()),

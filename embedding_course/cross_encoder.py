@@ -22,7 +22,7 @@ import os
 import shutil
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from .models import model_path
@@ -51,7 +51,7 @@ class Recipe:
     seed: int = 42
     #: For a model trained on pairs of your own (``load_or_train(recipe, pairs=...)``): their fingerprint, so
     #: that a saved model is reused only for the very pairs it was trained on. Empty for STS-B.
-    pairs_sha256: str = ""
+    pairs_sha256: str = field(default="", repr=False)
 
     def __post_init__(self):
         # Checked here, before anything is trained or saved: epochs=0 would save an untrained model,

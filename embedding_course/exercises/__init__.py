@@ -34,6 +34,7 @@ from .lesson_06 import check_clean_rows, check_filtered_search, check_upsert
 from .lesson_07 import check_document_silhouette, check_header_leak, check_trustworthiness
 from .lesson_08 import check_overlap_windows, check_sentence_chunker, check_stricter_judges
 from .lesson_09 import check_bm25_beats_dense, check_rrf_constant
+from .lesson_10 import check_rescore_candidates, check_sixteen_bytes
 
 #: The public names: the registry, :func:`checks_of`, and every check in the order the lessons define them.
 __all__ = ["REGISTRY", "checks_of", *(check.__name__ for check in REGISTRY.values())]

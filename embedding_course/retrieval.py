@@ -18,11 +18,16 @@ some documents' questions can be evaluated on the others.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
+
 from . import data
+from .paths import generated_dir
 
 #: A sentence ends after ".", "!" or "?" and the spaces that follow (the rule of lesson 08's exercise 2).
 SENTENCE_END = r"(?<=[.!?])\s+"
@@ -30,8 +35,8 @@ SENTENCE_END = r"(?<=[.!?])\s+"
 DISTRACTORS = 500
 FOLDS = 3
 
-__all__ = ["DISTRACTORS", "FOLDS", "SENTENCE_END", "RetrievalTask", "answer_sentence", "retrieval_task",
-           "split_sentences"]
+__all__ = ["DISTRACTORS", "FOLDS", "SENTENCE_END", "RetrievalTask", "answer_sentence", "encode_once",
+           "retrieval_task", "split_sentences"]
 
 
 def split_sentences(text: str) -> list[str]:
@@ -105,3 +110,37 @@ def retrieval_task() -> RetrievalTask:
     """The task (fresh copies of its tables, so a lesson may change them freely)."""
     passages, queries = _build()
     return RetrievalTask(passages.copy(), queries.copy())
+
+
+def encode_once(name: str, encode, texts) -> np.ndarray:
+    """``encode(texts)``, kept on disk so that a slow model encodes the same texts only once.
+
+    The vectors go to ``generated/vectors/<name>-<hash of the name and texts>.npy``: other texts (or another
+    order) make another file, and a file of the wrong shape is encoded again. ``name`` names the model.
+
+    >>> passage_vectors = encode_once("all-mpnet-base-v2", mpnet.encode, task.passages["text"])  # doctest: +SKIP
+    """
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"name must name the model, such as 'all-mpnet-base-v2', not {name!r}")
+    texts = list(texts)
+    if not texts or not all(isinstance(t, str) for t in texts):
+        raise ValueError("texts must be a non-empty list of strings")
+    digest = hashlib.sha256()
+    for part in [name, *texts]:
+        digest.update(part.encode("utf-8") + b"\0")
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "model"
+    path = generated_dir("vectors") / f"{slug}-{digest.hexdigest()[:16]}.npy"
+    if path.is_file():
+        try:
+            stored = np.load(path, allow_pickle=False)
+        except (OSError, ValueError):
+            stored = None  # a damaged file: encode again below
+        if stored is not None and stored.ndim == 2 and len(stored) == len(texts):
+            return stored
+    vectors = np.asarray(encode(texts))
+    if vectors.ndim != 2 or len(vectors) != len(texts):
+        raise ValueError(f"encode must return one vector per text: {len(texts)} rows, got shape {vectors.shape}")
+    partial = path.with_name(path.stem + ".partial.npy")
+    np.save(partial, vectors, allow_pickle=False)
+    os.replace(partial, path)  # a run stopped halfway never leaves half a file
+    return vectors

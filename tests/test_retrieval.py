@@ -82,3 +82,43 @@ def test_the_task_is_hard_enough_to_measure(task):
     gain, low, high = metrics.bootstrap_interval(dense_r1 - sparse_r1)
     assert low > 0.05  # dense beats BM25 on these paraphrasing questions, beyond the luck of the sample
     assert metrics.recall_at_k(dense, task.relevant, k=10) > 0.9
+
+
+def test_encode_once_encodes_the_same_texts_once(monkeypatch, tmp_path):
+    monkeypatch.setenv("EMBEDDING_COURSE_CACHE", str(tmp_path))
+    calls = []
+
+    def encode(texts):
+        calls.append(list(texts))
+        return np.array([[len(t), 1.0] for t in texts], dtype=np.float32)
+
+    first = retrieval.encode_once("fake-model", encode, ["a", "bb"])
+    again = retrieval.encode_once("fake-model", encode, ["a", "bb"])
+    assert calls == [["a", "bb"]] and np.array_equal(first, again) and again.dtype == np.float32
+    retrieval.encode_once("fake-model", encode, ["bb", "a"])  # another order: other vectors, encoded anew
+    retrieval.encode_once("other-model", encode, ["a", "bb"])  # another model: its own file
+    retrieval.encode_once("other model", encode, ["a", "bb"])  # the same file-safe name, still its own file
+    retrieval.encode_once("../../escape", encode, ["a", "bb"])  # a name is never a path
+    assert len(calls) == 5 and len(list((tmp_path / "vectors").glob("*.npy"))) == 5
+
+
+def test_encode_once_replaces_a_damaged_or_wrong_file(monkeypatch, tmp_path):
+    monkeypatch.setenv("EMBEDDING_COURSE_CACHE", str(tmp_path))
+    retrieval.encode_once("m", lambda texts: np.zeros((len(texts), 3)), ["a", "b"])
+    (stored,) = (tmp_path / "vectors").glob("m-*.npy")
+    stored.write_bytes(b"not an array")
+    assert retrieval.encode_once("m", lambda texts: np.ones((len(texts), 3)), ["a", "b"]).sum() == 6
+    np.save(stored, np.ones((5, 3)))  # the wrong number of rows
+    assert retrieval.encode_once("m", lambda texts: np.full((len(texts), 3), 2.0), ["a", "b"]).sum() == 12
+    assert not list((tmp_path / "vectors").glob("*.partial*"))
+
+
+def test_encode_once_rejects_bad_input(monkeypatch, tmp_path):
+    monkeypatch.setenv("EMBEDDING_COURSE_CACHE", str(tmp_path))
+    with pytest.raises(ValueError, match="name must"):
+        retrieval.encode_once(" ", lambda texts: np.ones((len(texts), 2)), ["a"])
+    with pytest.raises(ValueError, match="non-empty list"):
+        retrieval.encode_once("m", lambda texts: np.ones((len(texts), 2)), [])
+    with pytest.raises(ValueError, match="one vector per text"):
+        retrieval.encode_once("m", lambda texts: np.ones((1, 2)), ["a", "b"])
+    assert not list((tmp_path / "vectors").glob("*.npy"))  # nothing wrong was kept

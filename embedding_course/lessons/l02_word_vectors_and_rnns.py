@@ -80,6 +80,11 @@ def train_classifier(model, texts, labels, train_idx, epochs=15, batch_size=16, 
     return history
 
 
+def unit_rows(vectors):
+    # every row divided by its length: then a dot product of two rows is their cosine
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
 @torch.no_grad()
 def replace_window(model, texts, donors, labels, start, window=20):
     # every text with its tokens start .. start + window - 1 taken from its donor instead: how far the final

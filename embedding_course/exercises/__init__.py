@@ -35,6 +35,7 @@ from .lesson_07 import check_document_silhouette, check_header_leak, check_trust
 from .lesson_08 import check_overlap_windows, check_sentence_chunker, check_stricter_judges
 from .lesson_09 import check_bm25_beats_dense, check_rrf_constant
 from .lesson_10 import check_rescore_candidates, check_sixteen_bytes
+from .lesson_11 import check_false_negatives, check_wins_and_losses
 
 #: The public names: the registry, :func:`checks_of`, and every check in the order the lessons define them.
 __all__ = ["REGISTRY", "checks_of", *(check.__name__ for check in REGISTRY.values())]

@@ -133,7 +133,7 @@ def page_of(crawl, source: Path) -> dict:
 
 
 def test_the_lessons_exist():
-    assert len(LESSONS) >= 11, f"expected the eleven lessons 00-10 in notebooks/, found {[p.name for p in LESSONS]}"
+    assert len(LESSONS) >= 12, f"expected the twelve lessons 00-11 in notebooks/, found {[p.name for p in LESSONS]}"
 
 
 def test_index_links_every_lesson_and_guide(crawl):

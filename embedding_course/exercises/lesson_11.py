@@ -12,8 +12,8 @@ from .core import Wrong, exercise, number
 ARMS = ("hard negatives", "in-batch negatives")
 
 
-def answer_words(text: str) -> set[str]:
-    """The words of ``text`` as lesson 09 counts them: runs of lower-case letters and digits."""
+def _words(text: str) -> set[str]:
+    # As the retrieval task counts words when it picks a question's answering sentence (retrieval.answer_sentence).
     return set(re.findall(r"[a-z0-9]+", text.lower()))
 
 
@@ -29,7 +29,7 @@ def false_negative_count(mined, questions, *, substring: bool = False) -> int:
     answer_of = dict(zip(questions["question"], questions["answer"]))
     if substring:  # the plausible slip: the answer as one case-sensitive string
         return sum(answer_of[a] in n for a, n in zip(mined["anchor"], mined["negative"]))
-    return sum(answer_words(answer_of[a]) <= answer_words(n) for a, n in zip(mined["anchor"], mined["negative"]))
+    return sum(_words(answer_of[a]) <= _words(n) for a, n in zip(mined["anchor"], mined["negative"]))
 
 
 @exercise("11.1", "a false negative that got through", "false_negatives")
@@ -49,9 +49,12 @@ def check_false_negatives(false_negatives, mined, questions):
     expected = false_negative_count(mined, questions)
     if value == expected:
         return (f"mined negatives that hold the whole answer: {expected} of {len(rows)}. The margin compares scores, "
-                "not contents: a passage can answer the question and still score well below the positive. A "
-                "cross-encoder as a judge, or a stricter margin, removes more such rows at the price of fewer "
-                "negatives.")
+                "not contents: a passage can answer the question and still score well below the positive, and no "
+                "margin catches it. Reading a sample of the triplets, or letting a cross-encoder judge the "
+                "candidates, does.")
+    if value == 0:
+        raise Wrong("the margin does not look at what a negative says, only at its score: test each negative for "
+                    "the words of its question's answer.")
     if value == false_negative_count(mined, questions, substring=True) and value != expected:
         raise Wrong("that counts the answer as one exact, case-sensitive string. Compare sets of words instead: "
                     "lower-case both texts and keep runs of letters and digits.")
@@ -82,9 +85,10 @@ def check_wins_and_losses(better, worse, per_query):
     mine = (_count(better, "my_better", questions), _count(worse, "my_worse", questions))
     if mine == (wins, losses):
         ties = questions - wins - losses
-        return (f"better for {wins} questions, worse for {losses}, the same for {ties}. Most questions do not "
-                "move at all: the gain comes from a minority, and a few of them go the other way, which is why a "
-                "mean alone is not enough and the interval is.")
+        share = "most questions do not move at all" if 2 * ties > questions else "most questions move"
+        return (f"better for {wins} questions, worse for {losses}, the same for {ties}: {share}. A mean gain is "
+                "the net of the wins and the losses, which is why the bootstrap interval, resampling the "
+                "questions, says more than the mean alone.")
     if mine == (losses, wins) and wins != losses:
         raise Wrong("your two counts look swapped: the first is where hard negatives score higher.")
     recall_wins, recall_losses = wins_and_losses(per_query, "recall@1")

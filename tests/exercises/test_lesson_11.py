@@ -29,7 +29,10 @@ def test_11_1_false_negatives(capsys, mined):
     substring = false_negative_count(mined, questions, substring=True)
     assert substring != right  # the plausible slip gives another count on the real data
     accepted(capsys, exercises.check_false_negatives, right, mined, questions)
-    rejected(capsys, "one exact, case-sensitive string", exercises.check_false_negatives, substring, mined, questions)
+    rejected(capsys, "does not look at what a negative says", exercises.check_false_negatives, 0, mined, questions)
+    if substring:  # on today's data the exact-string slip finds none, which the line above answers
+        rejected(capsys, "one exact, case-sensitive string", exercises.check_false_negatives, substring, mined,
+                 questions)
     rejected(capsys, "do NOT hold the whole answer", exercises.check_false_negatives, len(mined) - right, mined, questions)
     rejected(capsys, "that is not the count", exercises.check_false_negatives, right + 1, mined, questions)
     rejected(capsys, "a whole number", exercises.check_false_negatives, right + 0.5, mined, questions)
@@ -47,7 +50,9 @@ def test_11_2_wins_and_losses(capsys):
     # nDCG@10: better for questions 0 and 3, worse for 2, tied for 1 and 4; recall@1 moves differently.
     per_query = scores([1.0, 0.5, 0.3, 0.4, 1.0], [0.5, 0.5, 1.0, 0.2, 1.0], [1, 0, 0, 0, 1], [0, 0, 1, 1, 0])
     assert wins_and_losses(per_query) == (2, 1) and wins_and_losses(per_query, "recall@1") == (2, 2)
-    accepted(capsys, exercises.check_wins_and_losses, 2, 1, per_query)
+    assert "the same for 2: most questions move" in accepted(capsys, exercises.check_wins_and_losses, 2, 1, per_query)
+    mostly_ties = scores([1.0, 0.5, 0.5, 0.5, 0.5], [0.5, 0.5, 0.5, 0.5, 0.5], [1, 0, 0, 0, 0], [0, 0, 0, 0, 0])
+    assert "most questions do not move" in accepted(capsys, exercises.check_wins_and_losses, 1, 0, mostly_ties)
     rejected(capsys, "look swapped", exercises.check_wins_and_losses, 1, 2, per_query)
     rejected(capsys, "counts for recall@1", exercises.check_wins_and_losses, 2, 2, per_query)
     rejected(capsys, "ties count in neither", exercises.check_wins_and_losses, 4, 1, per_query)  # ties as wins

@@ -45,7 +45,7 @@ from pymilvus.exceptions import MilvusException
 import embedding_course
 from embedding_course import (ChecksumMismatchError, MissingDataError, MissingModelError, check, cross_encoder, data,
                               leaderboard, retrieval,
-                              lesson, metrics, models, paths, pins, runtime, validate, vectordb)
+                              lesson, metrics, models, paths, pins, plotting, runtime, validate, vectordb)
 
 from broken_install import broken_install  # tests/broken_install.py
 
@@ -539,6 +539,11 @@ CASES = [
     case("retrieval.encode_once", "an encoder that returns one vector for all texts",
          lambda lab: retrieval.encode_once("m", lambda texts: np.ones(2), ["a", "b"]), ValueError,
          "one vector per text"),
+    case("retrieval.keep_vectors", "fewer vectors than texts",
+         lambda lab: retrieval.keep_vectors("m", ["a", "b", "c"], np.ones((2, 3))), ValueError, "one vector per text"),
+    case("plotting.hover_map_3d", "2-D points",
+         lambda lab: plotting.hover_map_3d(np.zeros((3, 2)), ["a", "b", "c"], ["g"] * 3), ValueError,
+         "must be an (n, 3) array", "a 3-D UMAP or PCA"),
     case("retrieval.RetrievalTask", "a fold that does not exist",
          lambda lab: retrieval.retrieval_task().fold(5), ValueError, "fold must be one of"),
     case("metrics.per_query_scores", "a string instead of ranked lists",

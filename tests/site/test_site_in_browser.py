@@ -211,3 +211,56 @@ def test_lessons_link_to_previous_next_and_index(crawl):
         nav = {urlsplit(link["url"]).path.lstrip("/") for link in crawl["pages"][path]["links"] if link["nav"] is not None}
         expected = {"index.html"} | ({order[i - 1]} if i > 0 else set()) | ({order[i + 1]} if i + 1 < len(order) else set())
         assert expected <= nav, f"{path}: navigation links {sorted(nav)}, expected {sorted(expected)}"
+
+
+def stored_hover_maps(notebook: Path) -> list[dict]:
+    """The data of every hover map (plotting.hover_map_3d) stored in a notebook's outputs, read from the HTML."""
+    outputs = [o for c in json.loads(notebook.read_text(encoding="utf-8"))["cells"] for o in c.get("outputs", [])]
+    pages = ["".join(o["data"]["text/html"]) for o in outputs if "text/html" in o.get("data", {})]
+    return [json.loads(p.split("const data = ", 1)[1].split(";\n", 1)[0].replace("<\\/", "</"))
+            for p in pages if "data-hover-map" in p]
+
+
+def test_lesson_07s_hover_map_shows_each_text_and_turns(chromium, site_url):
+    """Point at a dot (or a question's diamond) and its text appears; drag and the map turns; offline."""
+    from playwright.sync_api import sync_playwright
+
+    lesson = ROOT / "notebooks" / "07_umap.ipynb"
+    [data] = stored_hover_maps(lesson)
+    assert len(data["points"]) == 589 and len(data["queries"]) == 4
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{site_url}/{site_path(lesson)}", wait_until="load")
+        root = page.locator("[data-hover-map]")
+        canvas = root.locator("canvas")
+        canvas.scroll_into_view_if_needed()
+        assert canvas.is_visible() and root.locator(".hm-nojs").count() == 0, "the map's script did not run"
+        where = "([kind, i]) => document.querySelector('[data-hover-map]').hoverMap[kind](i)"
+        # Points with no other mark within 3 px, so the pointer can only mean them.
+        spots = page.evaluate("""() => { const m = document.querySelector('[data-hover-map]').hoverMap, n = %d;
+            const at = [...Array(n).keys()].map(i => m.point(i)).concat([0, 1, 2, 3].map(i => m.query(i)));
+            return [...Array(n).keys()].filter(i => at.every((q, j) => j === i || Math.hypot(q[0] - at[i][0], q[1] - at[i][1]) > 3)); }"""
+                              % len(data["points"]))
+        seen = {}
+        for kind, i in [("query", k) for k in range(4)] + [("point", k) for k in spots[:: max(1, len(spots) // 5)][:5]]:
+            box = canvas.bounding_box()
+            x, y = page.evaluate(where, [kind, i])
+            page.mouse.move(box["x"] + x, box["y"] + y)
+            seen[(kind, i)] = root.locator(".hm-tip").inner_text()
+        box = canvas.bounding_box()
+        before = page.evaluate(where, ["point", 0])
+        page.mouse.move(box["x"] + 20, box["y"] + 20)
+        page.mouse.down()
+        page.mouse.move(box["x"] + 120, box["y"] + 60, steps=5)
+        page.mouse.up()
+        after = page.evaluate(where, ["point", 0])
+        browser.close()
+    assert not errors, errors
+    for (kind, i), tip in seen.items():
+        expected = (f"query\n{data['queries'][i]['text']}" if kind == "query"
+                    else f"{data['head'][i]}\n{data['text'][i]}")
+        assert tip == expected, (kind, i, tip[:200])
+    assert len(seen) == 9 and before != after, "dragging did not turn the map"

@@ -1,5 +1,6 @@
 """`make lab` for real: a headless Chromium opens JupyterLab with the token, runs lesson 00's
-environment check, and the test reads the check's output from the page."""
+environment check, and the test reads the check's output from the page; then it runs lesson 07's hover map
+in the same JupyterLab and points at a dot."""
 
 import json
 import os
@@ -56,6 +57,30 @@ def wait_for_url(log: Path, seconds: float = 120) -> str:
     raise AssertionError("make lab printed no URL with a token:\n" + log.read_text(errors="replace")[-3000:])
 
 
+def hover_map_in_lab(page, url: str) -> str:
+    """Run a notebook that draws lesson 07's hover map (plotting.hover_map_3d) in the open JupyterLab, point at
+    one dot and return the text the map shows. A cell's own output is trusted, so its script must run."""
+    import nbformat
+
+    path = ROOT / "generated" / "lab-check" / "hover_map.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "from embedding_course.plotting import hover_map_3d\n"
+        "hover_map_3d([[0, 0, 0], [1, 0, 0], [0, 1, 0]], ['first text', 'second text', 'third text'], ['a', 'b', 'a'])")])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(notebook, path)
+    page.goto(url.replace(LESSON, path.relative_to(ROOT).as_posix()))
+    page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=90_000)
+    page.wait_for_selector(".jp-StatusBar-Widget:has-text('| Idle')", timeout=120_000)
+    run_command(page, "notebook:run-all-cells")
+    canvas = page.locator("[data-hover-map] canvas")
+    canvas.wait_for(state="visible", timeout=60_000)
+    x, y = page.evaluate("() => document.querySelector('[data-hover-map]').hoverMap.point(1)")
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + x, box["y"] + y)
+    return page.locator("[data-hover-map] .hm-tip").inner_text()
+
+
 def test_make_lab_runs_the_environment_check_in_a_browser(tmp_path, chromium):
     from playwright.sync_api import sync_playwright
 
@@ -95,6 +120,7 @@ def test_make_lab_runs_the_environment_check_in_a_browser(tmp_path, chromium):
             screenshots.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(screenshots / "make-lab-lesson-00.png"))
             errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count()
+            hover_tip = hover_map_in_lab(page, url)
             browser.close()
         assert table.count("verified") == 6, table
         assert "False" not in table and "STS benchmark" in table
@@ -102,6 +128,7 @@ def test_make_lab_runs_the_environment_check_in_a_browser(tmp_path, chromium):
         assert news["fetchNews"] == "false" and news["checkForUpdates"] is False, news  # make lab's overrides.json
         assert asked_about_news == 0, "JupyterLab asked about Jupyter news on the first screen"
         assert re.search(r"\d+ checks passed", summary), summary
+        assert hover_tip == "b\nsecond text", f"lesson 07's hover map did not show the text in JupyterLab: {hover_tip!r}"
     finally:
         os.killpg(server.pid, signal.SIGTERM)  # stop the server (and make) by process id
         server.wait(timeout=30)

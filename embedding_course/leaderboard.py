@@ -104,19 +104,38 @@ def table(path: str | Path | None = None):
     return frame.sort_values(["nDCG@10", "method"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
+#: Where plot() tries a dot's number, in points from the dot: above right first, then a little lower, higher, left.
+CLEAR_SPOTS = [(4, 3), (4, -9), (-4, 3), (-4, -9), (4, 12), (4, -18), (-4, 12), (-4, -18)]
+
+
 def plot(board, ax=None):
-    """Quality (nDCG@10) against cost (ms per query, log scale); a dot's area grows with its bytes per vector."""
+    """Quality (nDCG@10) against cost (ms per query, log scale); a dot's area grows with its bytes per vector.
+
+    Each dot carries its row number in ``board`` (best first, as :func:`table` sorts it), and the methods are
+    listed by number beside the axes: many methods score and cost nearly the same, and their names would print
+    over each other.
+    """
     import matplotlib.pyplot as plt
 
     if len(board) == 0:
         raise ValueError("the leaderboard is empty: run a lesson that adds rows with leaderboard.add first")
     if ax is None:
-        _, ax = plt.subplots(figsize=(7, 4.5))
+        _, ax = plt.subplots(figsize=(9, 4.5))
     sizes = 20 + 180 * board["bytes per vector"] / board["bytes per vector"].max()
     ax.scatter(board["ms per query"], board["nDCG@10"], s=sizes, alpha=0.6)
-    for method, ms, ndcg in zip(board["method"], board["ms per query"], board["nDCG@10"]):
-        ax.annotate(method, (ms, ndcg), textcoords="offset points", xytext=(5, 4), fontsize=8)
     ax.set_xscale("log")
+    ax.autoscale_view()  # the final axes, so that where each number lands on screen is known below
+    renderer, placed = ax.figure.canvas.get_renderer(), []
+    for number, (ms, ndcg) in enumerate(zip(board["ms per query"], board["nDCG@10"]), start=1):
+        label = ax.annotate(str(number), (ms, ndcg), textcoords="offset points", xytext=CLEAR_SPOTS[0], fontsize=8)
+        for dx, dy in CLEAR_SPOTS:  # the first place near the dot that no earlier number covers
+            label.xyann = (dx, dy)
+            label.set_horizontalalignment("left" if dx > 0 else "right")
+            if not any(label.get_window_extent(renderer).overlaps(box) for box in placed):
+                break
+        placed.append(label.get_window_extent(renderer))
+    key = "\n".join(f"{number:>2}  {method}" for number, method in enumerate(board["method"], start=1))
+    ax.text(1.02, 1.0, key, transform=ax.transAxes, va="top", ha="left", fontsize=8, family="monospace")
     ax.set_xlabel("milliseconds per query (log scale)")
     ax.set_ylabel("nDCG@10 on the course's retrieval task")
     ax.set_title("The course leaderboard: quality against cost")

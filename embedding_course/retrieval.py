@@ -23,6 +23,7 @@ import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -35,7 +36,7 @@ SENTENCE_END = r"(?<=[.!?])\s+"
 DISTRACTORS = 500
 FOLDS = 3
 
-__all__ = ["DISTRACTORS", "FOLDS", "SENTENCE_END", "RetrievalTask", "answer_sentence", "encode_once",
+__all__ = ["DISTRACTORS", "FOLDS", "SENTENCE_END", "RetrievalTask", "answer_sentence", "encode_once", "keep_vectors",
            "retrieval_task", "split_sentences"]
 
 
@@ -112,14 +113,8 @@ def retrieval_task() -> RetrievalTask:
     return RetrievalTask(passages.copy(), queries.copy())
 
 
-def encode_once(name: str, encode, texts) -> np.ndarray:
-    """``encode(texts)``, kept on disk so that a slow model encodes the same texts only once.
-
-    The vectors go to ``generated/vectors/<name>-<hash of the name and texts>.npy``: other texts (or another
-    order) make another file, and a file of the wrong shape is encoded again. ``name`` names the model.
-
-    >>> passage_vectors = encode_once("all-mpnet-base-v2", mpnet.encode, task.passages["text"])  # doctest: +SKIP
-    """
+def _vectors_file(name: str, texts) -> tuple[Path, list[str]]:
+    # Where encode_once keeps the vectors of `texts` by model `name`: one file per name and list of texts.
     if not isinstance(name, str) or not name.strip():
         raise ValueError(f"name must name the model, such as 'all-mpnet-base-v2', not {name!r}")
     texts = list(texts)
@@ -129,7 +124,18 @@ def encode_once(name: str, encode, texts) -> np.ndarray:
     for part in [name, *texts]:
         digest.update(part.encode("utf-8") + b"\0")
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "model"
-    path = generated_dir("vectors") / f"{slug}-{digest.hexdigest()[:16]}.npy"
+    return generated_dir("vectors") / f"{slug}-{digest.hexdigest()[:16]}.npy", texts
+
+
+def encode_once(name: str, encode, texts) -> np.ndarray:
+    """``encode(texts)``, kept on disk so that a slow model encodes the same texts only once.
+
+    The vectors go to ``generated/vectors/<name>-<hash of the name and texts>.npy``: other texts (or another
+    order) make another file, and a file of the wrong shape is encoded again. ``name`` names the model.
+
+    >>> passage_vectors = encode_once("all-mpnet-base-v2", mpnet.encode, task.passages["text"])  # doctest: +SKIP
+    """
+    path, texts = _vectors_file(name, texts)
     if path.is_file():
         try:
             stored = np.load(path, allow_pickle=False)
@@ -137,7 +143,19 @@ def encode_once(name: str, encode, texts) -> np.ndarray:
             stored = None  # a damaged file: encode again below
         if stored is not None and stored.ndim == 2 and len(stored) == len(texts):
             return stored
-    vectors = np.asarray(encode(texts))
+    return keep_vectors(name, texts, encode(texts))
+
+
+def keep_vectors(name: str, texts, vectors) -> np.ndarray:
+    """Keep ``vectors``, the encoding of ``texts`` by model ``name``, where :func:`encode_once` looks first.
+
+    A lesson that encodes in front of the learner keeps its vectors this way, so that a later notebook (its
+    solutions) reads them with ``encode_once`` instead of encoding the same texts again.
+
+    >>> keep_vectors("all-MiniLM-L6-v2", task.passages["text"], passage_vectors)  # doctest: +SKIP
+    """
+    path, texts = _vectors_file(name, texts)
+    vectors = np.asarray(vectors)
     if vectors.ndim != 2 or len(vectors) != len(texts):
         raise ValueError(f"encode must return one vector per text: {len(texts)} rows, got shape {vectors.shape}")
     partial = path.with_name(path.stem + ".partial.npy")

@@ -72,10 +72,21 @@ def test_plot(tmp_path):
     leaderboard.add("perfect", 1, PERFECT, RELEVANT, seconds_per_query=0.01, bytes_per_vector=80, path=path)
     leaderboard.add("second", 9, SECOND, RELEVANT, seconds_per_query=0.002, bytes_per_vector=1536, path=path)
     ax = leaderboard.plot(leaderboard.table(path))
-    assert [t.get_text() for t in ax.texts] == ["perfect", "second"] and ax.get_xscale() == "log"
+    numbers, key = [t.get_text() for t in ax.texts[:-1]], ax.texts[-1].get_text()
+    assert numbers == ["1", "2"] and key == " 1  perfect\n 2  second" and ax.get_xscale() == "log"
     assert json.loads(path.read_text())["perfect"]["lesson"] == 1
 
 
 def test_default_path_is_in_the_cache(monkeypatch, tmp_path):
     monkeypatch.setenv("EMBEDDING_COURSE_CACHE", str(tmp_path))
     assert leaderboard.board_path() == tmp_path / "leaderboard.json"
+
+
+def test_plot_keeps_labels_of_equal_methods_apart(tmp_path):
+    path = tmp_path / "board.json"
+    for name in ["first twin", "second twin", "third twin"]:  # the same scores and cost: one dot, three labels
+        leaderboard.add(name, 4, SECOND, RELEVANT, seconds_per_query=0.004, bytes_per_vector=1536, path=path)
+    ax = leaderboard.plot(leaderboard.table(path))
+    renderer = ax.figure.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in ax.texts[:-1]]  # the dots' numbers (the last text is the key)
+    assert len(boxes) == 3 and not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])

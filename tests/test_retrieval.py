@@ -122,3 +122,20 @@ def test_encode_once_rejects_bad_input(monkeypatch, tmp_path):
     with pytest.raises(ValueError, match="one vector per text"):
         retrieval.encode_once("m", lambda texts: np.ones((1, 2)), ["a", "b"])
     assert not list((tmp_path / "vectors").glob("*.npy"))  # nothing wrong was kept
+
+
+def test_kept_vectors_are_what_encode_once_returns_without_encoding(monkeypatch, tmp_path):
+    monkeypatch.setenv("EMBEDDING_COURSE_CACHE", str(tmp_path))
+    kept = np.arange(6, dtype=np.float32).reshape(2, 3)
+    retrieval.keep_vectors("m", ["a", "b"], kept)
+
+    def never(texts):
+        raise AssertionError("encode_once encoded texts whose vectors were kept")
+
+    assert np.array_equal(retrieval.encode_once("m", never, ["a", "b"]), kept)
+    calls = []
+    retrieval.encode_once("m", lambda texts: calls.append(1) or np.ones((2, 3)), ["b", "a"])  # other texts: encoded
+    assert calls == [1]
+    with pytest.raises(ValueError, match="one vector per text"):
+        retrieval.keep_vectors("m", ["a", "b", "c"], kept)  # three texts, two vectors: nothing kept
+    assert len(list((tmp_path / "vectors").glob("*.npy"))) == 2

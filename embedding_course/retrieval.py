@@ -143,7 +143,7 @@ def encode_once(name: str, encode, texts) -> np.ndarray:
             stored = None  # a damaged file: encode again below
         if stored is not None and stored.ndim == 2 and len(stored) == len(texts):
             return stored
-    return keep_vectors(name, texts, encode(texts))
+    return _keep(path, texts, encode(texts))
 
 
 def keep_vectors(name: str, texts, vectors) -> np.ndarray:
@@ -154,10 +154,13 @@ def keep_vectors(name: str, texts, vectors) -> np.ndarray:
 
     >>> keep_vectors("all-MiniLM-L6-v2", task.passages["text"], passage_vectors)  # doctest: +SKIP
     """
-    path, texts = _vectors_file(name, texts)
+    return _keep(*_vectors_file(name, texts), vectors)
+
+
+def _keep(path: Path, texts: list[str], vectors) -> np.ndarray:
     vectors = np.asarray(vectors)
     if vectors.ndim != 2 or len(vectors) != len(texts):
-        raise ValueError(f"encode must return one vector per text: {len(texts)} rows, got shape {vectors.shape}")
+        raise ValueError(f"the vectors must be one vector per text: {len(texts)} rows, got shape {vectors.shape}")
     partial = path.with_name(path.stem + ".partial.npy")
     np.save(partial, vectors, allow_pickle=False)
     os.replace(partial, path)  # a run stopped halfway never leaves half a file

@@ -65,20 +65,26 @@ lab: $(STAMP) $(LAB_OVERRIDES)  ## open JupyterLab on the lessons (no browser; c
 	$(BIN)/jupyter lab --no-browser --ip 127.0.0.1 --port $(PORT) --ServerApp.root_dir=$(CURDIR) $(ALLOW_ROOT) \
 		--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
 
-test: $(STAMP)  ## unit tests + every notebook under nbval (strict), offline
+# KERNELS=avx2 (or generic) runs `make test` as on another CPU: the math libraries forced onto that kernel
+# path (tools/course_env.py's KERNEL_PATHS). CI does, because its CPU is the one the outputs were stored on.
+KERNELS ?= native
+FORCE_KERNELS = kernels="$$($(BIN)/python tools/course_env.py --shell --kernel-path $(KERNELS))" && eval "$$kernels" &&
+
+test: $(STAMP)  ## unit tests + every notebook under nbval (strict), offline; KERNELS=avx2 or generic: as on another CPU
 	$(BIN)/python tools/export_lessons.py --check
-	$(BIN)/python -m pytest tests notebooks solutions --ignore=tests/workshop --ignore=tests/site --nbval --nbval-current-env \
+	$(FORCE_KERNELS) $(BIN)/python -m pytest tests notebooks solutions --ignore=tests/workshop --ignore=tests/site --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 600 -p no:cacheprovider
 
 test-unit: $(STAMP)  ## the fast tier for contributors (about a minute): unit tests that load no model, no slow or robust ones
 	$(BIN)/python -m pytest tests --ignore=tests/workshop --ignore=tests/site -m "not slow and not robust" -p no:cacheprovider
 
 test-notebooks: $(STAMP)  ## only the notebooks, under nbval
-	$(BIN)/python -m pytest notebooks solutions --nbval --nbval-current-env \
+	$(FORCE_KERNELS) $(BIN)/python -m pytest notebooks solutions --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 600 -p no:cacheprovider
 
 # The stored outputs were made on one CPU; a learner's picks other kernels in MKL, PyTorch, OpenBLAS and numba.
-# test-robust's two runs force two other kernel paths (see tools/run_notebooks_robust.sh); `make test` runs the native one.
+# test-robust's two runs force two other kernel paths (see tools/run_notebooks_robust.sh); `make test` runs the native one
+# (or KERNELS=...). ROBUST_RUNS, ROBUST_CACHE and ROBUST_REUSE pass through the environment (CI uses them).
 # NOTEBOOKS= limits it to some lessons, e.g. make test-robust NOTEBOOKS="notebooks/00_start_here.ipynb"
 ROBUST_KERNELS ?= avx2 generic
 test-robust: $(STAMP)  ## every notebook twice in a row, fresh HOME, no network; on AVX2, then on generic CPU kernels

@@ -131,3 +131,43 @@ def test_read_pins_reads_name_version_pairs_and_refuses_an_unpinned_line(tmp_pat
     path.write_text("numpy>=2\n")
     with pytest.raises(ValueError):
         course_env.read_pins(path)
+
+
+def test_an_unknown_kernel_path_is_refused_with_the_known_ones():
+    with pytest.raises(ValueError, match="unknown kernel path 'avx512': use native, avx2, generic"):
+        course_env.kernel_path("avx512")
+    run = subprocess.run([sys.executable, str(ROOT / "tools" / "course_env.py"), "--shell", "--kernel-path", "avx9000"],
+                         capture_output=True, text=True)
+    assert run.returncode == 2 and "unknown kernel path 'avx9000'" in run.stderr and run.stdout == ""
+
+
+def test_make_test_refuses_an_unknown_kernel_path_before_running_anything():
+    run = subprocess.run(["make", "-s", "test-notebooks", "KERNELS=avx9000"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode != 0 and "unknown kernel path 'avx9000'" in run.stderr
+    assert "nbval" not in run.stdout + run.stderr  # pytest never started
+
+
+# What each library reports it uses, in a Python started as `make test KERNELS=...` starts one.
+REPORT_KERNELS = """
+import numba, numpy, threadpoolctl, torch
+blas = {i["internal_api"]: i.get("architecture") for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"}
+print(torch.backends.cpu.get_cpu_capability(), numba.config.CPU_NAME, blas.get("openblas"))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.uname().machine != "x86_64", reason="the forced kernel paths are x86-64 ones")
+@pytest.mark.parametrize("path, torch_kernels, numba_cpu, openblas", [
+    ("avx2", "AVX2", "haswell", "Haswell"),
+    ("generic", "DEFAULT", "generic", "Nehalem"),
+])
+def test_a_kernel_path_reaches_torch_numba_and_openblas(path, torch_kernels, numba_cpu, openblas):
+    lines = subprocess.run([sys.executable, str(ROOT / "tools" / "course_env.py"), "--shell", "--kernel-path", path],
+                           capture_output=True, text=True, check=True).stdout
+    env = {k: v for k, v in os.environ.items() if k not in course_env.KERNEL_PATHS["avx2"]}
+    shown = subprocess.run(["bash", "-c", 'eval "$1" && exec "$2" -c "$3"', "kernels", lines, sys.executable,
+                            REPORT_KERNELS], env=env, capture_output=True, text=True, check=True).stdout.split()
+    assert shown[:2] == [torch_kernels, numba_cpu]
+    if shown[2] != "None":  # numpy's OpenBLAS (a numpy built on another BLAS reports None)
+        assert shown[2] == openblas

@@ -71,3 +71,26 @@ def test_robust_runner_rejects_an_unknown_kernel_path():
                          env={**os.environ, "ROBUST_KERNELS": "avx2 avx9000", "ROBUST_CACHE": "/nonexistent/robust"},
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 2 and "unknown kernel path 'avx9000'" in run.stderr
+
+
+def test_robust_runner_reusing_state_needs_that_state():
+    run = subprocess.run(["bash", str(ROOT / "tools/run_notebooks_robust.sh"), "notebooks/00_start_here.ipynb"],
+                         env={**os.environ, "ROBUST_REUSE": "1", "ROBUST_CACHE": "/nonexistent/generated"},
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2 and "/nonexistent/generated is not a folder: run make test first" in run.stderr
+
+
+@pytest.mark.slow
+def test_robust_runner_reuses_state_as_it_is(tmp_path):
+    """CI's second run: on what `make test` left, which must not be emptied first."""
+    state = tmp_path / "generated"
+    state.mkdir()
+    (state / "kept.txt").write_text("a learner's saved work\n")
+    run = subprocess.run(["bash", str(ROOT / "tools/run_notebooks_robust.sh"), "solutions/01_sparse_vectors_solutions.ipynb"],
+                         env={**os.environ, "ROBUST_REUSE": "1", "ROBUST_CACHE": str(state), "ROBUST_RUNS": "1",
+                              "ROBUST_KERNELS": "generic"},
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    assert "(not emptied: reused as it is)" in run.stdout and "run 1 (generic kernels): passed" in run.stdout
+    assert (state / "kept.txt").read_text() == "a learner's saved work\n"
+    assert not (state / ".made-by-run_notebooks_robust").exists()

@@ -8,6 +8,7 @@ Shell scripts take the settings from the command line::
 
     python tools/course_env.py --shell                    # export lines for OFFLINE
     python tools/course_env.py --shell --closed-network   # ... and every way out closed (a new closed port)
+    python tools/course_env.py --shell --kernel-path avx2 # only the settings that force AVX2 kernels
     eval "$(python tools/course_env.py --shell --closed-network)"
 
 >>> OFFLINE["HF_HUB_OFFLINE"], PRINT_SETTINGS["TOKENIZERS_PARALLELISM"]
@@ -45,6 +46,17 @@ OFFLINE = {
 PRINT_SETTINGS = {name: OFFLINE[name] for name in ("HF_HUB_DISABLE_PROGRESS_BARS", "TOKENIZERS_PARALLELISM")}
 #: Hosts that are reached directly, never through the (closed) proxies.
 LOCAL_HOSTS = "127.0.0.1,localhost"
+#: Settings that force MKL, oneDNN, PyTorch, OpenBLAS and numba onto one family of CPU kernels, so that one
+#: machine can prove what a learner's other CPU would print. "native" lets each library pick for this CPU;
+#: "avx2" is a common laptop's path (Haswell and later, no AVX-512); "generic" the plain kernels, far from
+#: both (SSE4.2-era BLAS). A learner never sets these: outputs stored on one CPU must hold on all paths.
+KERNEL_PATHS = {
+    "native": {},
+    "avx2": {"MKL_ENABLE_INSTRUCTIONS": "AVX2", "ONEDNN_MAX_CPU_ISA": "AVX2", "ATEN_CPU_CAPABILITY": "avx2",
+             "OPENBLAS_CORETYPE": "Haswell", "NUMBA_CPU_NAME": "haswell"},
+    "generic": {"MKL_ENABLE_INSTRUCTIONS": "SSE4_2", "ONEDNN_MAX_CPU_ISA": "SSE41", "ATEN_CPU_CAPABILITY": "default",
+                "OPENBLAS_CORETYPE": "Nehalem", "NUMBA_CPU_NAME": "generic"},
+}
 
 
 def free_port() -> int:
@@ -79,15 +91,36 @@ def shell_exports(variables: dict[str, str]) -> str:
     return "\n".join(f"export {name}={shlex.quote(value)}" for name, value in variables.items())
 
 
+def kernel_path(name: str) -> dict[str, str]:
+    """The settings of :data:`KERNEL_PATHS` for ``name``, or a ValueError that lists the known paths.
+
+    >>> kernel_path("avx2")["ATEN_CPU_CAPABILITY"], kernel_path("native")
+    ('avx2', {})
+    """
+    if name not in KERNEL_PATHS:
+        raise ValueError(f"unknown kernel path '{name}': use {', '.join(KERNEL_PATHS)}")
+    return KERNEL_PATHS[name]
+
+
 def main(argv: list[str] | None = None) -> int:
-    """The command line: ``--shell`` prints export lines for :data:`OFFLINE` (or :func:`closed_network`)."""
+    """The command line: ``--shell`` prints export lines for :data:`OFFLINE` (or :func:`closed_network`),
+    or with ``--kernel-path NAME`` only those that force that path's kernels."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--shell", action="store_true", required=True,
                         help="print `export NAME=value` lines for bash's eval")
     parser.add_argument("--closed-network", action="store_true",
                         help="also close every way out: proxies at a free local port where nothing listens, "
                              "no pip index, no telemetry")
+    parser.add_argument("--kernel-path", metavar="NAME",
+                        help=f"print only the settings that force NAME's CPU kernels ({', '.join(KERNEL_PATHS)})")
     args = parser.parse_args(argv)
+    if args.kernel_path is not None:
+        try:
+            print(shell_exports(kernel_path(args.kernel_path)))
+        except ValueError as error:
+            print(error, file=sys.stderr)
+            return 2
+        return 0
     print(shell_exports(closed_network() if args.closed_network else OFFLINE))
     return 0
 

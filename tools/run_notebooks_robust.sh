@@ -9,7 +9,8 @@
 #     closed_network, as tests/workshop's no_network_env);
 #   * both runs share one generated-state folder ($ROBUST_CACHE, emptied before the first run): the
 #     first run starts with nothing extracted or trained, the second finds what the first left there
-#     (databases, extracted and trained models) and must pass as well.
+#     (databases, extracted and trained models) and must pass as well. With ROBUST_REUSE=1 the folder
+#     is taken as it is, so even the first run is a re-run (CI: one run on what `make test` left).
 #
 # Usage (`make test-robust` runs it on every notebook; paths are relative to the checkout):
 #   tools/run_notebooks_robust.sh                                       # every lesson and solution, twice
@@ -19,11 +20,13 @@
 #   STSB_DIR      the STS benchmark (default: ../shared/data/stsbenchmark, as .ci/run)
 #   ROBUST_CACHE  the generated-state folder both runs share (default: generated/robust; emptied first,
 #                 so it must be new or one this script made)
+#   ROBUST_REUSE  1: keep ROBUST_CACHE as it is (it must exist), e.g. generated/ after `make test`
 #   ROBUST_RUNS   how many runs in a row (default: 2)
 #   ROBUST_KERNELS  the CPU kernel path of each run, one word per run (default: "native" for every run):
 #                 native  whatever the math libraries pick on this CPU
 #                 avx2    MKL, PyTorch, OpenBLAS and numba forced onto their AVX2 (Haswell) kernels
 #                 generic PyTorch's and numba's plain kernels, MKL and OpenBLAS on SSE4.2-era ones
+#                 (tools/course_env.py's KERNEL_PATHS; `make test KERNELS=avx2` takes the same names)
 #                 A learner's laptop picks its own path; outputs stored on one CPU must hold on all of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,14 +42,8 @@ if [ $# -gt 0 ]; then notebooks=("$@"); else notebooks=(notebooks/[0-9][0-9]_*.i
 shopt -u nullglob
 
 read -r -a kernels <<< "${ROBUST_KERNELS:-}"
-kernel_settings() {
-    case "$1" in
-        native) ;;
-        avx2) echo MKL_ENABLE_INSTRUCTIONS=AVX2 ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2 OPENBLAS_CORETYPE=Haswell NUMBA_CPU_NAME=haswell ;;
-        generic) echo MKL_ENABLE_INSTRUCTIONS=SSE4_2 ONEDNN_MAX_CPU_ISA=SSE41 ATEN_CPU_CAPABILITY=default OPENBLAS_CORETYPE=Nehalem NUMBA_CPU_NAME=generic ;;
-        *) echo "unknown kernel path '$1' in ROBUST_KERNELS: use native, avx2 or generic" >&2; return 2 ;;
-    esac
-}
+# NAME=value words that force a kernel path, as tools/course_env.py defines them (native: none).
+kernel_settings() { "$PYTHON" tools/course_env.py --shell --kernel-path "$1" | sed 's/^export //'; }
 for kernel in "${kernels[@]}"; do kernel_settings "$kernel" > /dev/null || exit 2; done
 
 # The offline settings and every way out closed, as tools/course_env.py defines them: proxies at a
@@ -56,15 +53,24 @@ eval "network_env=($(sed 's/^export //' <<< "$network"))"  # NAME=value words fo
 closed=$(eval "$network"; echo "$HTTP_PROXY")
 closed_port=${closed##*:}
 
-if [ -e "$CACHE" ] && [ ! -e "$CACHE/.made-by-run_notebooks_robust" ]; then
-    echo "$CACHE exists and was not made by this script; it would be emptied: choose another ROBUST_CACHE" >&2
-    exit 2
+if [ "${ROBUST_REUSE:-0}" = 1 ]; then
+    if [ ! -d "$CACHE" ]; then
+        echo "ROBUST_REUSE=1 needs the generated state it reuses, but $CACHE is not a folder: run make test first" >&2
+        exit 2
+    fi
+    state="not emptied: reused as it is"
+else
+    if [ -e "$CACHE" ] && [ ! -e "$CACHE/.made-by-run_notebooks_robust" ]; then
+        echo "$CACHE exists and was not made by this script; it would be emptied: choose another ROBUST_CACHE" >&2
+        exit 2
+    fi
+    rm -rf "$CACHE"
+    mkdir -p "$CACHE"
+    touch "$CACHE/.made-by-run_notebooks_robust"
+    state="emptied first"
 fi
-rm -rf "$CACHE"
-mkdir -p "$CACHE"
-touch "$CACHE/.made-by-run_notebooks_robust"
 before=$(sha256sum "${notebooks[@]}")
-echo "== ${#notebooks[@]} notebook(s), $RUNS runs; generated state in $CACHE; proxies at $closed (closed)"
+echo "== ${#notebooks[@]} notebook(s), $RUNS runs; generated state in $CACHE ($state); proxies at $closed (closed)"
 
 summary=()
 for run in $(seq 1 "$RUNS"); do

@@ -78,7 +78,7 @@ test: $(STAMP)  ## unit tests + every notebook under nbval (strict), offline; KE
 test-unit: $(STAMP)  ## the fast tier for contributors (about a minute): unit tests that load no model, no slow or robust ones
 	$(BIN)/python -m pytest tests --ignore=tests/workshop --ignore=tests/site -m "not slow and not robust" -p no:cacheprovider
 
-test-notebooks: $(STAMP)  ## only the notebooks, under nbval
+test-notebooks: $(STAMP)  ## only the notebooks, under nbval (KERNELS= as for make test)
 	$(FORCE_KERNELS) $(BIN)/python -m pytest notebooks solutions --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 600 -p no:cacheprovider
 

@@ -142,32 +142,44 @@ def test_an_unknown_kernel_path_is_refused_with_the_known_ones():
 
 
 def test_make_test_refuses_an_unknown_kernel_path_before_running_anything():
-    run = subprocess.run(["make", "-s", "test-notebooks", "KERNELS=avx9000"], cwd=ROOT, capture_output=True, text=True,
-                         timeout=120)
+    # -o: the environment counts as installed, so make goes straight to the recipe
+    run = subprocess.run(["make", "-s", "-o", ".venv/.installed", "test-notebooks", "KERNELS=avx9000"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
     assert run.returncode != 0 and "unknown kernel path 'avx9000'" in run.stderr
     assert "nbval" not in run.stdout + run.stderr  # pytest never started
 
 
-# What each library reports it uses, in a Python started as `make test KERNELS=...` starts one.
+# What each library reports it uses, in a Python started as `make test KERNELS=...` starts one; for numba,
+# also which vector registers a compiled dot product uses: zmm (AVX-512), ymm (AVX, AVX2) or neither.
 REPORT_KERNELS = """
 import numba, numpy, threadpoolctl, torch
 blas = {i["internal_api"]: i.get("architecture") for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"}
-print(torch.backends.cpu.get_cpu_capability(), numba.config.CPU_NAME, blas.get("openblas"))
+@numba.njit(fastmath=True)
+def dot(a, b):
+    total = 0.0
+    for i in range(a.shape[0]):
+        total += a[i] * b[i]
+    return total
+ones = numpy.ones(1000, dtype=numpy.float32)
+dot(ones, ones)
+asm = next(iter(dot.inspect_asm().values()))
+registers = "zmm" if "zmm" in asm else "ymm" if "ymm" in asm else "xmm"
+print(torch.backends.cpu.get_cpu_capability(), numba.config.CPU_NAME, registers, blas.get("openblas"))
 """
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(os.uname().machine != "x86_64", reason="the forced kernel paths are x86-64 ones")
-@pytest.mark.parametrize("path, torch_kernels, numba_cpu, openblas", [
-    ("avx2", "AVX2", "haswell", "Haswell"),
-    ("generic", "DEFAULT", "generic", "Nehalem"),
+@pytest.mark.parametrize("path, torch_kernels, numba_cpu, numba_registers, openblas", [
+    ("avx2", "AVX2", "haswell", "ymm", "Haswell"),  # with only NUMBA_CPU_NAME set, numba used zmm here
+    ("generic", "DEFAULT", "generic", "xmm", "Nehalem"),
 ])
-def test_a_kernel_path_reaches_torch_numba_and_openblas(path, torch_kernels, numba_cpu, openblas):
+def test_a_kernel_path_reaches_torch_numba_and_openblas(path, torch_kernels, numba_cpu, numba_registers, openblas):
     lines = subprocess.run([sys.executable, str(ROOT / "tools" / "course_env.py"), "--shell", "--kernel-path", path],
                            capture_output=True, text=True, check=True).stdout
-    env = {k: v for k, v in os.environ.items() if k not in course_env.KERNEL_PATHS["avx2"]}
+    env = {k: v for k, v in os.environ.items() if k not in course_env.KERNEL_PATHS[path]}
     shown = subprocess.run(["bash", "-c", 'eval "$1" && exec "$2" -c "$3"', "kernels", lines, sys.executable,
                             REPORT_KERNELS], env=env, capture_output=True, text=True, check=True).stdout.split()
-    assert shown[:2] == [torch_kernels, numba_cpu]
-    if shown[2] != "None":  # numpy's OpenBLAS (a numpy built on another BLAS reports None)
-        assert shown[2] == openblas
+    assert shown[:3] == [torch_kernels, numba_cpu, numba_registers]
+    if shown[3] != "None":  # numpy's OpenBLAS (a numpy built on another BLAS reports None)
+        assert shown[3] == openblas

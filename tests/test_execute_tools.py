@@ -80,7 +80,19 @@ def test_robust_runner_reusing_state_needs_that_state():
     assert run.returncode == 2 and "/nonexistent/generated is not a folder: run make test first" in run.stderr
 
 
+def test_robust_runner_never_empties_the_courses_own_state(tmp_path):
+    own = tmp_path / "generated"
+    (own / "05_fine_tuning").mkdir(parents=True)
+    (own / ".made-by-run_notebooks_robust").touch()  # left by an earlier run on it: still not emptied
+    run = subprocess.run(["bash", str(ROOT / "tools/run_notebooks_robust.sh"), "notebooks/00_start_here.ipynb"],
+                         env={**os.environ, "ROBUST_CACHE": str(own), "EMBEDDING_COURSE_CACHE": str(own)},
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2 and "is the course's own generated state" in run.stderr
+    assert (own / "05_fine_tuning").is_dir()
+
+
 @pytest.mark.slow
+@pytest.mark.robust
 def test_robust_runner_reuses_state_as_it_is(tmp_path):
     """CI's second run: on what `make test` left, which must not be emptied first."""
     state = tmp_path / "generated"
@@ -93,4 +105,5 @@ def test_robust_runner_reuses_state_as_it_is(tmp_path):
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     assert "(not emptied: reused as it is)" in run.stdout and "run 1 (generic kernels): passed" in run.stdout
     assert (state / "kept.txt").read_text() == "a learner's saved work\n"
+    assert "kept.txt" in run.stdout.split("== generated state after the runs:")[1].splitlines()[0]
     assert not (state / ".made-by-run_notebooks_robust").exists()

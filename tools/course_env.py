@@ -50,12 +50,14 @@ LOCAL_HOSTS = "127.0.0.1,localhost"
 #: machine can prove what a learner's other CPU would print. "native" lets each library pick for this CPU;
 #: "avx2" is a common laptop's path (Haswell and later, no AVX-512); "generic" the plain kernels, far from
 #: both (SSE4.2-era BLAS). A learner never sets these: outputs stored on one CPU must hold on all paths.
+#: numba needs NUMBA_CPU_FEATURES empty as well: with only a CPU name it keeps this CPU's features, AVX-512
+#: included, and compiles for those.
 KERNEL_PATHS = {
     "native": {},
     "avx2": {"MKL_ENABLE_INSTRUCTIONS": "AVX2", "ONEDNN_MAX_CPU_ISA": "AVX2", "ATEN_CPU_CAPABILITY": "avx2",
-             "OPENBLAS_CORETYPE": "Haswell", "NUMBA_CPU_NAME": "haswell"},
+             "OPENBLAS_CORETYPE": "Haswell", "NUMBA_CPU_NAME": "haswell", "NUMBA_CPU_FEATURES": ""},
     "generic": {"MKL_ENABLE_INSTRUCTIONS": "SSE4_2", "ONEDNN_MAX_CPU_ISA": "SSE41", "ATEN_CPU_CAPABILITY": "default",
-                "OPENBLAS_CORETYPE": "Nehalem", "NUMBA_CPU_NAME": "generic"},
+                "OPENBLAS_CORETYPE": "Nehalem", "NUMBA_CPU_NAME": "generic", "NUMBA_CPU_FEATURES": ""},
 }
 
 

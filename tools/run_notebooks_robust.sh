@@ -19,7 +19,8 @@
 #   PYTHON        the course's Python (default: .venv/bin/python)
 #   STSB_DIR      the STS benchmark (default: ../shared/data/stsbenchmark, as .ci/run)
 #   ROBUST_CACHE  the generated-state folder both runs share (default: generated/robust; emptied first,
-#                 so it must be new or one this script made)
+#                 so it must be new or one this script made, and never the course's own generated/,
+#                 unless ROBUST_REUSE=1)
 #   ROBUST_REUSE  1: keep ROBUST_CACHE as it is (it must exist), e.g. generated/ after `make test`
 #   ROBUST_RUNS   how many runs in a row (default: 2)
 #   ROBUST_KERNELS  the CPU kernel path of each run, one word per run (default: "native" for every run):
@@ -35,6 +36,7 @@ PYTHON=${PYTHON:-$ROOT/.venv/bin/python}
 [[ $PYTHON = /* ]] || PYTHON=$ROOT/$PYTHON
 STSB_DIR=${STSB_DIR:-$(cd .. && pwd)/shared/data/stsbenchmark}
 CACHE=${ROBUST_CACHE:-$ROOT/generated/robust}
+[[ $CACHE = /* ]] || CACHE=$ROOT/$CACHE  # the lessons run in notebooks/ and solutions/: a relative path would move
 RUNS=${ROBUST_RUNS:-2}
 # By default what `make test` runs under nbval: the lessons, then their solutions (if there are any).
 shopt -s nullglob
@@ -42,7 +44,8 @@ if [ $# -gt 0 ]; then notebooks=("$@"); else notebooks=(notebooks/[0-9][0-9]_*.i
 shopt -u nullglob
 
 read -r -a kernels <<< "${ROBUST_KERNELS:-}"
-# NAME=value words that force a kernel path, as tools/course_env.py defines them (native: none).
+# NAME=value words (quoted for the shell) that force a kernel path, as tools/course_env.py defines them
+# (native: none); eval turns them into an array, so that an empty value stays empty.
 kernel_settings() { "$PYTHON" tools/course_env.py --shell --kernel-path "$1" | sed 's/^export //'; }
 for kernel in "${kernels[@]}"; do kernel_settings "$kernel" > /dev/null || exit 2; done
 
@@ -60,6 +63,13 @@ if [ "${ROBUST_REUSE:-0}" = 1 ]; then
     fi
     state="not emptied: reused as it is"
 else
+    # A learner's own state (fine-tuned models, databases) is never emptied, whatever marker it holds.
+    for own in "$ROOT/generated" "${EMBEDDING_COURSE_CACHE:-$ROOT/generated}"; do
+        if [ "$(realpath -m "$CACHE")" = "$(realpath -m "$own")" ]; then
+            echo "$CACHE is the course's own generated state and would be emptied: set ROBUST_REUSE=1 to run on it as it is" >&2
+            exit 2
+        fi
+    done
     if [ -e "$CACHE" ] && [ ! -e "$CACHE/.made-by-run_notebooks_robust" ]; then
         echo "$CACHE exists and was not made by this script; it would be emptied: choose another ROBUST_CACHE" >&2
         exit 2
@@ -75,7 +85,8 @@ echo "== ${#notebooks[@]} notebook(s), $RUNS runs; generated state in $CACHE ($s
 summary=()
 for run in $(seq 1 "$RUNS"); do
     kernel=${kernels[$((run - 1))]:-native}
-    read -r -a forced <<< "$(kernel_settings "$kernel")"
+    settings=$(kernel_settings "$kernel") || exit 2
+    eval "forced=($settings)"
     home=$(mktemp -d "${TMPDIR:-/tmp}/robust-home-$run.XXXXXX")
     if (exec 3<>"/dev/tcp/127.0.0.1/$closed_port") 2>/dev/null; then
         echo "something listens on 127.0.0.1:$closed_port now: cannot close the network through it" >&2
